@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   build the virtualenv if missing, then run the course end to end
+#   make test   build the virtualenv if missing, then run the whole test suite
+# TORCH picks the torch build installed first: a pinned release keeps the install
+# quick and reproducible (on Linux, PyPI's build of it is the CUDA one).
+PYTHON ?= python3
+VENV   ?= .venv
+TORCH  ?= torch==2.13.0
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Jupyter's CLIs (nbgrader, alembic, jupyter) must be found on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: demo test test-fast lab bench venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m d2lblocks.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache
