@@ -1,0 +1,221 @@
+"""Build a :class:`ParamTree` from a module, without running or changing it.
+
+Two passes: ``_Walker`` visits every path (registered children, then what
+``find_unregistered`` reports) and records, by identity, every path that reaches
+each module and tensor; ``_Finisher`` then freezes the nodes bottom up, now that
+it knows which objects are shared, and sums counts once per object.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parameter import is_lazy
+
+from ._model import ParamTree, Repeat, TensorInfo, TreeNode
+
+
+@dataclass
+class _Draft:
+    path: str
+    name: str
+    module: nn.Module
+    module_path: str | None
+    unregistered: bool
+    consequence: str = ""
+    fix: str = ""
+    tensors: list = field(default_factory=list)  # (name, path, tensor, role, persistent, consequence, fix)
+    children: list = field(default_factory=list)
+
+
+def child_path(parent: str, name: str) -> str:
+    """``net`` + ``0`` -> ``net[0]``; ``net`` + ``blocks`` -> ``net.blocks``."""
+    return f"{parent}[{name}]" if name.isdigit() else f"{parent}.{name}"
+
+
+class _Walker:
+    """Pass one: every path to every object, keeping each object alive (no recycled ids)."""
+
+    def __init__(self, model: nn.Module):
+        self.objects: dict[int, Any] = {}
+        self.module_paths: dict[int, list[str]] = {}
+        self.tensor_paths: dict[int, list[str]] = {}
+        self.registered_modules: set[int] = set()
+        self.report = None
+        self._unregistered: dict[int, list] = {}
+        self._scanned: set[int] = set()
+        self._scan(model, top=True)
+
+    def _scan(self, module: nn.Module, top: bool = False) -> None:
+        if id(module) in self._scanned:
+            return
+        self._scanned.add(id(module))
+        self.objects[id(module)] = module
+        from .._unregistered import find_unregistered
+
+        report = find_unregistered(module)
+        if top:
+            self.report = report
+        owners = dict(module.named_modules())
+        for entry in report:
+            owner = owners.get(entry.module_path)
+            if owner is None:
+                continue
+            seen = self._unregistered.setdefault(id(owner), [])
+            if all(e.accessor != entry.accessor for e in seen):
+                seen.append(entry)
+
+    def walk(self, module: nn.Module, path: str, name: str, module_path: str | None,
+             unregistered: bool, ancestors: frozenset = frozenset()) -> _Draft:
+        draft = _Draft(path, name, module, module_path, unregistered)
+        self.objects[id(module)] = module
+        self.module_paths.setdefault(id(module), []).append(path)
+        if not unregistered:
+            self.registered_modules.add(id(module))
+        if id(module) in ancestors:  # a module containing itself: show it, do not recurse forever
+            return draft
+        ancestors = ancestors | {id(module)}
+        for pname, p in module._parameters.items():
+            if p is not None:
+                self._tensor(draft, pname, p, "parameter", True)
+        for bname, b in module._buffers.items():
+            if b is not None:
+                self._tensor(draft, bname, b, "buffer", bname not in module._non_persistent_buffers_set)
+        for cname, child in module._modules.items():
+            if child is not None:
+                sub = None if module_path is None else (f"{module_path}.{cname}" if module_path else cname)
+                draft.children.append(self.walk(child, child_path(path, cname), cname, sub, unregistered, ancestors))
+        for entry in self._unregistered.get(id(module), ()):
+            self._attach(draft, entry, ancestors)
+        return draft
+
+    def _attach(self, draft: _Draft, entry, ancestors: frozenset) -> None:
+        path = f"{draft.path}.{entry.accessor}"
+        if entry.kind == "module":
+            self._scan(entry.obj)
+            child = self.walk(entry.obj, path, entry.accessor, None, True, ancestors)
+            child.consequence, child.fix = entry.consequence, entry.fix
+            draft.children.append(child)
+        elif isinstance(entry.obj, torch.Tensor):
+            self._tensor(draft, entry.accessor, entry.obj, "unregistered", False, entry.consequence, entry.fix)
+
+    def _tensor(self, draft, name, tensor, role, persistent, consequence="", fix=""):
+        path = child_path(draft.path, name) if role != "unregistered" else f"{draft.path}.{name}"
+        self.objects[id(tensor)] = tensor
+        self.tensor_paths.setdefault(id(tensor), []).append(path)
+        draft.tensors.append((name, path, tensor, role, persistent, consequence, fix))
+
+
+class _Finisher:
+    """Pass two: frozen nodes with counts by identity, badges, structure ids and repeat runs."""
+
+    def __init__(self, walker: _Walker, calls: dict[int, int] | None):
+        self.w = walker
+        self.calls = calls
+        self.structures: dict[tuple, int] = {}
+        self.index: dict[str, Any] = {}
+        self.lazy = 0
+
+    def finish(self, d: _Draft, inside_unregistered: bool = False):
+        """Returns the node and the subtree's unique tensors: ``{id: (role, numel, nbytes, dtype, grad)}``."""
+        hidden = inside_unregistered or d.unregistered
+        tensors, own = [], {}
+        for name, path, t, role, persistent, consequence, fix in d.tensors:
+            info = self._tensor_info(name, path, t, "unregistered" if hidden else role, persistent, consequence, fix)
+            tensors.append(info)
+            own[id(t)] = (info.role, info.numel, info.nbytes, info.dtype, info.requires_grad)
+        children, seen = [], dict(own)
+        for c in d.children:
+            node, sub = self.finish(c, hidden)
+            children.append(node)
+            seen.update(sub)
+        params = [v for v in seen.values() if v[0] == "parameter"]
+        param_bytes: dict[str, int] = {}
+        for _, _, nb, dtype, _ in params:
+            param_bytes[dtype] = param_bytes.get(dtype, 0) + nb
+        badges = set()
+        paths = self.w.module_paths[id(d.module)]
+        if len(paths) > 1:
+            badges.add("shared")
+        if hidden:
+            badges.add("unregistered")
+        if any("lazy" in t.badges for t in tensors):
+            badges.add("lazy")
+        if params and not any(v[4] for v in params):
+            badges.add("frozen")
+        calls = None if self.calls is None else self.calls.get(id(d.module), 0)
+        if calls and calls > 1:
+            badges.add("reused")
+        structure = self.structures.setdefault((
+            type(d.module).__qualname__, tuple((t.name, t.role, t.shape, t.dtype, t.requires_grad) for t in tensors),
+            tuple((c.name, c.structure, c.badges, c.calls) for c in children)), len(self.structures))
+        node = TreeNode(
+            path=d.path, name=d.name, type_name=type(d.module).__name__, module_path=d.module_path,
+            key=id(d.module), tensors=tuple(tensors), children=tuple(children), repeats=_repeats(children),
+            num_params=sum(v[1] for v in params),
+            own_params=sum(v[1] for v in own.values() if v[0] == "parameter"),
+            num_unregistered_params=sum(v[1] for v in seen.values() if v[0] == "unregistered"),
+            param_bytes=param_bytes,
+            buffer_bytes=sum(v[2] for v in seen.values() if v[0] == "buffer"),
+            structure=structure, badges=frozenset(badges), shared_paths=tuple(p for p in paths if p != d.path),
+            calls=calls, consequence=d.consequence, fix=d.fix)
+        self.index[node.path] = node
+        return node, seen
+
+    def _tensor_info(self, name, path, t, role, persistent, consequence, fix) -> TensorInfo:
+        lazy = is_lazy(t)
+        numel = 0 if lazy else t.numel()
+        paths = self.w.tensor_paths[id(t)]
+        badges = {"shared"} if len(paths) > 1 else set()
+        if lazy:
+            badges.add("lazy")
+            self.lazy += path == paths[0]
+        if role == "unregistered":
+            badges.add("unregistered")
+        if not isinstance(t, nn.Parameter):
+            badges.add("constant")
+        elif not t.requires_grad:
+            badges.add("frozen")
+        info = TensorInfo(
+            name=name, path=path, role=role, shape=None if lazy else tuple(t.shape),
+            dtype=str(t.dtype).removeprefix("torch."), device=str(t.device), numel=numel,
+            nbytes=0 if lazy else numel * t.element_size(), requires_grad=bool(t.requires_grad),
+            persistent=persistent, key=id(t), counted=path == paths[0],
+            shared_paths=tuple(p for p in paths if p != path), badges=frozenset(badges),
+            consequence=consequence, fix=fix)
+        self.index[path] = info
+        return info
+
+
+def _repeats(children: list[TreeNode]) -> tuple[Repeat, ...]:
+    """Runs of two or more consecutive siblings with the same structure, badges and call count."""
+    runs, i = [], 0
+    while i < len(children):
+        j = i + 1
+        key = (children[i].structure, children[i].badges, children[i].calls)
+        while j < len(children) and (children[j].structure, children[j].badges, children[j].calls) == key:
+            j += 1
+        if j - i >= 2:
+            runs.append(Repeat(i, j - i, children[i].type_name, children[i].num_params))
+        i = j
+    return tuple(runs)
+
+
+def build_tree(model: nn.Module, name: str = "net", calls: dict[int, int] | None = None,
+               calls_note: str | None = None, keep_alive: Any = None) -> ParamTree:
+    """The snapshot for ``model``; ``calls`` maps ``id(module)`` to its forward count."""
+    walker = _Walker(model)
+    draft = walker.walk(model, name, name, "", False)
+    finisher = _Finisher(walker, calls)
+    root, seen = finisher.finish(draft)
+    registered_params = {k for k, v in seen.items() if v[0] == "parameter"}
+    if keep_alive is not None:
+        walker.objects[id(keep_alive)] = keep_alive
+    return ParamTree(
+        root=root, num_params=root.num_params,
+        num_unregistered_params=sum(v[1] for k, v in seen.items() if v[0] == "unregistered"
+                                    and k not in registered_params),
+        num_modules=len(walker.registered_modules), num_lazy=finisher.lazy, calls_note=calls_note,
+        unregistered=walker.report, _objects=walker.objects, _index=finisher.index)

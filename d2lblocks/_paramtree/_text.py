@@ -1,0 +1,91 @@
+"""The text view: a tree for terminals, doctests and unit tests."""
+from __future__ import annotations
+
+from . import _format as fmt
+from ._model import ParamTree, TensorInfo, TreeNode, child_groups
+
+
+def node_summary(node: TreeNode) -> str:
+    """``'Linear  1,344 params  called 2×'``: everything on a module's line after its path."""
+    parts = [node.type_name]
+    if node.num_params:
+        parts.append(f"{fmt.count(node.num_params)} params")
+    if node.num_unregistered_params:
+        parts.append(f"{fmt.count(node.num_unregistered_params)} params PyTorch cannot see")
+    if node.calls is not None:
+        parts.append(f"called {node.calls}×")
+    return "  ".join(parts)
+
+
+def tensor_summary(t: TensorInfo) -> str:
+    """``'(64, 20) float32  1,280 params'`` (or ``buffer`` / ``tensor`` for non-parameters)."""
+    what = {"parameter": "params", "buffer": "buffer", "unregistered": "unregistered"}[t.role]
+    size = f"{'?' if t.shape is None else fmt.count(t.numel)} {what}" if t.role == "parameter" else what
+    if t.role == "buffer" and not t.persistent:
+        size += " (not in state_dict)"
+    return f"{fmt.shape(t.shape)} {t.dtype}  {size}"
+
+
+def badge_text(badges, shared_paths=()) -> str:
+    text = "".join(f"  [{b}]" for b in fmt.ordered(badges))
+    if shared_paths:
+        text += "  also at " + ", ".join(shared_paths)
+    return text
+
+
+def render_text(tree: ParamTree, *, tensors: bool = True, expand_repeats: bool = False,
+                max_depth: int | None = None) -> str:
+    root = tree.root
+    head = f"{root.path}: {node_summary(root)}"
+    if root.param_bytes:
+        head += f"  {fmt.bytes_by_dtype(root.param_bytes)}"
+    if root.buffer_bytes:
+        head += f" + {fmt.nbytes(root.buffer_bytes)} buffers"
+    lines = [head + badge_text(root.badges)]
+    _children(root, "", lines, tensors, expand_repeats, max_depth, 1)
+    if tree.num_unregistered_params:
+        lines.append(f"! PyTorch cannot see {fmt.count(tree.num_unregistered_params)} parameters "
+                     "(marked [unregistered]): they are not trained, saved or moved to the GPU.")
+    if tree.num_lazy:
+        lines.append(f"! {tree.num_lazy} lazy parameters are uninitialised: one forward pass gives them shapes.")
+    if tree.calls_note:
+        lines.append(f"Note: {tree.calls_note}.")
+    return "\n".join(lines)
+
+
+def _children(node, prefix, lines, tensors, expand_repeats, max_depth, depth):
+    items: list = list(node.tensors) if tensors else []
+    items += list(child_groups(node))
+    for i, item in enumerate(items):
+        last = i == len(items) - 1
+        branch, extend = ("└─ ", "   ") if last else ("├─ ", "│  ")
+        if isinstance(item, TensorInfo):
+            lines.append(f"{prefix}{branch}{item.name} {tensor_summary(item)}{badge_text(item.badges, item.shared_paths)}")
+            _explain(item, prefix + extend, lines)
+        elif isinstance(item, TreeNode):
+            _node(item, prefix, branch, extend, lines, tensors, expand_repeats, max_depth, depth)
+        else:
+            run, members, span = item
+            first = members[0]
+            lines.append(f"{prefix}{branch}{span}: {run.count} × {run.type_name}  "
+                         f"{fmt.short_count(run.params_each)} params each{badge_text(first.badges)}")
+            if expand_repeats:
+                for j, member in enumerate(members):
+                    sub_branch, sub_extend = ("└─ ", "   ") if j == len(members) - 1 else ("├─ ", "│  ")
+                    _node(member, prefix + extend, sub_branch, sub_extend, lines, tensors, expand_repeats,
+                          max_depth, depth + 1)
+
+
+def _node(node, prefix, branch, extend, lines, tensors, expand_repeats, max_depth, depth):
+    more = "  …" if max_depth is not None and depth >= max_depth and (node.children or node.tensors) else ""
+    lines.append(f"{prefix}{branch}{node.path}: {node_summary(node)}{badge_text(node.badges, node.shared_paths)}{more}")
+    _explain(node, prefix + extend, lines)
+    if not more:
+        _children(node, prefix + extend, lines, tensors, expand_repeats, max_depth, depth + 1)
+
+
+def _explain(item, prefix, lines):
+    if item.consequence:
+        lines.append(f"{prefix}!  {item.consequence}")
+    if item.fix:
+        lines.append(f"{prefix}!  fix: {item.fix}")
