@@ -1,0 +1,145 @@
+"""``demonstrate_list_pitfall``: run both Sequentials side by side and collect the evidence."""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ._pitfalls import ListSequential, ModuleKeyedSequential
+from ._sequential import MySequential
+
+BAD_SEED = "demonstrate_list_pitfall(seed) needs a whole number seed such as 0, got {seed!r}."
+
+
+@dataclass(frozen=True)
+class PitfallRow:
+    """One consequence of the pitfall, with what each container actually did."""
+
+    check: str
+    registered: str     # what MySequential did
+    pitfall: str        # what the broken container did
+    broken: bool        # True when the broken container's behaviour differs for the worse
+
+
+@dataclass(frozen=True)
+class PitfallReport:
+    """The evidence, computed when ``demonstrate_list_pitfall`` ran; prints as a table."""
+
+    rows: tuple[PitfallRow, ...]
+
+    def __repr__(self) -> str:
+        widths = [max(len(r.check) for r in self.rows), max(len(r.registered) for r in self.rows)]
+        header = f"{'check':<{widths[0]}} | {'MySequential (registered)':<{widths[1]}} | broken container"
+        lines = [header, "-" * len(header)]
+        lines += [f"{r.check:<{widths[0]}} | {r.registered:<{widths[1]}} | {r.pitfall}" for r in self.rows]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cells = "".join(
+            f"<tr><td>{html.escape(r.check)}</td><td>{html.escape(r.registered)}</td>"
+            f"<td style='color:{'#b00' if r.broken else 'inherit'}'>{html.escape(r.pitfall)}</td></tr>"
+            for r in self.rows
+        )
+        return (
+            "<table><thead><tr><th>check</th><th>MySequential (registered)</th>"
+            f"<th>broken container</th></tr></thead><tbody>{cells}</tbody></table>"
+        )
+
+
+def _build(kind: type[nn.Module]) -> nn.Module:
+    return kind(nn.Linear(20, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+
+
+def _outcome(action: Callable[[], object]) -> str:
+    try:
+        return str(action())
+    except Exception as error:  # the evidence IS the error, so every kind is shown
+        return f"{type(error).__name__}: {error}"
+
+
+def _params(net: nn.Module) -> str:
+    return f"{sum(p.numel() for p in net.parameters())} parameters in {len(list(net.parameters()))} tensors"
+
+
+def _optimizer_step(net: nn.Module, X: torch.Tensor) -> str:
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    before = [p.detach().clone() for p in net.parameters()]
+    net(X).sum().backward()
+    optimizer.step()
+    changed = sum(not torch.equal(b, p) for b, p in zip(before, net.parameters()))
+    return f"SGD step updated {changed} of {len(before)} tensors"
+
+
+def _save_load(kind: type[nn.Module], net: nn.Module, X: torch.Tensor) -> str:
+    buffer = io.BytesIO()
+    torch.save(net.state_dict(), buffer)
+    buffer.seek(0)
+    restored = _build(kind)  # fresh, differently initialised weights
+    restored.load_state_dict(torch.load(buffer))
+    net.eval()
+    restored.eval()
+    same = torch.equal(net(X), restored(X))
+    return f"{len(net.state_dict())} tensors saved; reloaded copy {'matches' if same else 'DIFFERS'}"
+
+
+def _first_linear(net: nn.Module) -> nn.Linear:
+    return next(m for m in (net.blocks if isinstance(net, ListSequential) else net) if isinstance(m, nn.Linear))
+
+
+def _dropout(net: nn.Module) -> nn.Dropout:
+    return next(m for m in (net.blocks if isinstance(net, ListSequential) else net) if isinstance(m, nn.Dropout))
+
+
+def _children_printed(net: nn.Module) -> str:
+    # print(net) puts each registered child on its own line as "  (name): ...".
+    return f"print(net) lists {repr(net).count(chr(10) + '  (')} child blocks"
+
+
+def _evidence(kind: type[nn.Module], X: torch.Tensor) -> list[str]:
+    net = _build(kind)
+    return [
+        _params(net),
+        _outcome(lambda: _optimizer_step(_build(kind), X)),
+        _outcome(lambda: _save_load(kind, _build(kind), X)),
+        _outcome(lambda: f"first layer dtype after .to(float64): {_first_linear(net.to(torch.float64)).weight.dtype}"),
+        _outcome(lambda: f"Dropout.training after .eval(): {_dropout(net.eval()).training}"),
+        _outcome(lambda: _children_printed(net)),
+    ]
+
+
+def demonstrate_list_pitfall(seed: int = 0) -> PitfallReport:
+    """Show, with evidence computed now, what goes wrong when blocks live in a Python list.
+
+    Builds the same 20-256-10 network with Dropout twice, as ``MySequential``
+    and as ``ListSequential``, and checks parameters(), an optimizer step,
+    saving and loading, ``.to(float64)``, ``.eval()`` and ``print``; then shows
+    the older edition's ``_modules[block] = block`` bug.
+
+    Example::
+
+        >>> report = demonstrate_list_pitfall()
+        >>> [row.check for row in report.rows if row.broken][:2]
+        ['parameters()', 'optimizer step']
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(BAD_SEED.format(seed=seed))
+    torch.manual_seed(seed)
+    X = torch.rand(4, 20)
+    checks = ["parameters()", "optimizer step", "save + load", ".to(float64)", ".eval()", "print(net)"]
+    good, bad = _evidence(MySequential, X), _evidence(ListSequential, X)
+    rows = [PitfallRow(c, g, b, g != b) for c, g, b in zip(checks, good, bad)]
+    keyed = ModuleKeyedSequential(nn.Linear(20, 10))
+    rows += [
+        PitfallRow("_modules[block] = block: forward", _outcome(lambda: tuple(MySequential(nn.Linear(20, 10))(X).shape)),
+                   _outcome(lambda: tuple(keyed(X).shape)), False),
+        PitfallRow("_modules[block] = block: parameters()", _params(MySequential(nn.Linear(20, 10))),
+                   _outcome(lambda: _params(keyed)), True),
+        PitfallRow("_modules[block] = block: print(net)", _children_printed(MySequential(nn.Linear(20, 10))),
+                   _outcome(lambda: repr(keyed)), True),
+    ]
+    return PitfallReport(tuple(rows))
