@@ -35,6 +35,28 @@ def child_path(parent: str, name: str) -> str:
     return f"{parent}[{name}]" if name.isdigit() else f"{parent}.{name}"
 
 
+NON_STRING_KEY = (
+    "param_tree(): a {owner} registers a child under the key {key!r} of type {key_type}, not under a string "
+    "name, so parameters(), state_dict() and print() fail with TypeError. Register children with "
+    "self.add_module(str(index), block) or self._modules[str(index)] = block."
+)
+
+
+def _check_names(model: nn.Module) -> None:
+    stack, seen = [model], set()
+    while stack:
+        module = stack.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        for key, child in module._modules.items():
+            if not isinstance(key, str):
+                raise TypeError(NON_STRING_KEY.format(owner=type(module).__name__, key=key,
+                                                      key_type=type(key).__name__))
+            if child is not None:
+                stack.append(child)
+
+
 class _Walker:
     """Pass one: every path to every object, keeping each object alive (no recycled ids)."""
 
@@ -51,6 +73,7 @@ class _Walker:
     def _scan(self, module: nn.Module, top: bool = False) -> None:
         if id(module) in self._scanned:
             return
+        _check_names(module)
         self._scanned.add(id(module))
         self.objects[id(module)] = module
         from .._unregistered import find_unregistered
@@ -119,13 +142,14 @@ class _Finisher:
         self.lazy = 0
 
     def finish(self, d: _Draft, inside_unregistered: bool = False):
-        """Returns the node and the subtree's unique tensors: ``{id: (role, numel, nbytes, dtype, grad)}``."""
+        """The node, and the subtree's tensors by id: ``(role, numel, nbytes, dtype, requires_grad, is_parameter)``."""
         hidden = inside_unregistered or d.unregistered
         tensors, own = [], {}
         for name, path, t, role, persistent, consequence, fix in d.tensors:
             info = self._tensor_info(name, path, t, "unregistered" if hidden else role, persistent, consequence, fix)
             tensors.append(info)
-            own[id(t)] = (info.role, info.numel, info.nbytes, info.dtype, info.requires_grad)
+            own[id(t)] = (info.role, info.numel, info.nbytes, info.dtype, info.requires_grad,
+                          isinstance(t, nn.Parameter))
         children, seen = [], dict(own)
         for c in d.children:
             node, sub = self.finish(c, hidden)
@@ -133,7 +157,7 @@ class _Finisher:
             seen.update(sub)
         params = [v for v in seen.values() if v[0] == "parameter"]
         param_bytes: dict[str, int] = {}
-        for _, _, nb, dtype, _ in params:
+        for _, _, nb, dtype, _, _ in params:
             param_bytes[dtype] = param_bytes.get(dtype, 0) + nb
         badges = set()
         paths = self.w.module_paths[id(d.module)]
@@ -141,7 +165,7 @@ class _Finisher:
             badges.add("shared")
         if hidden:
             badges.add("unregistered")
-        if any("lazy" in t.badges for t in tensors):
+        if any("lazy" in x.badges for x in (*tensors, *children)):
             badges.add("lazy")
         if params and not any(v[4] for v in params):
             badges.add("frozen")
@@ -156,7 +180,7 @@ class _Finisher:
             key=id(d.module), tensors=tuple(tensors), children=tuple(children), repeats=_repeats(children),
             num_params=sum(v[1] for v in params),
             own_params=sum(v[1] for v in own.values() if v[0] == "parameter"),
-            num_unregistered_params=sum(v[1] for v in seen.values() if v[0] == "unregistered"),
+            num_unregistered_params=sum(v[1] for v in seen.values() if v[0] == "unregistered" and v[5]),
             param_bytes=param_bytes,
             buffer_bytes=sum(v[2] for v in seen.values() if v[0] == "buffer"),
             structure=structure, badges=frozenset(badges), shared_paths=tuple(p for p in paths if p != d.path),
@@ -215,7 +239,7 @@ def build_tree(model: nn.Module, name: str = "net", calls: dict[int, int] | None
         walker.objects[id(keep_alive)] = keep_alive
     return ParamTree(
         root=root, num_params=root.num_params,
-        num_unregistered_params=sum(v[1] for k, v in seen.items() if v[0] == "unregistered"
+        num_unregistered_params=sum(v[1] for k, v in seen.items() if v[0] == "unregistered" and v[5]
                                     and k not in registered_params),
         num_modules=len(walker.registered_modules), num_lazy=finisher.lazy, calls_note=calls_note,
         unregistered=walker.report, _objects=walker.objects, _index=finisher.index)

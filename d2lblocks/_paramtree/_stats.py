@@ -58,7 +58,8 @@ def tensor_stats(info: TensorInfo, tensor: torch.Tensor, bins: int = 30) -> Tens
     grad_norm = None if grad is None else float(grad.detach().to(torch.float32).norm())
     if values.numel() == 0:
         return TensorStats(info.path, 0, math.nan, math.nan, math.nan, math.nan, math.nan, grad_norm, (), ())
-    counts, edges = np.histogram(values.cpu().numpy(), bins=bins)
+    finite = values[torch.isfinite(values)].cpu().numpy()  # np.histogram rejects inf and nan
+    counts, edges = np.histogram(finite, bins=bins) if finite.size else (np.zeros(0, int), np.zeros(0))
     return TensorStats(
         path=info.path, numel=values.numel(), mean=float(values.mean()),
         std=float(values.std()) if values.numel() > 1 else 0.0,

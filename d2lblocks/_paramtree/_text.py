@@ -12,15 +12,21 @@ def node_summary(node: TreeNode) -> str:
         parts.append(f"{fmt.count(node.num_params)} params")
     if node.num_unregistered_params:
         parts.append(f"{fmt.count(node.num_unregistered_params)} params PyTorch cannot see")
-    if node.calls is not None:
+    if node.calls == 0:
+        parts.append("never called")
+    elif node.calls is not None and node.calls > 1:
         parts.append(f"called {node.calls}×")
     return "  ".join(parts)
 
 
 def tensor_summary(t: TensorInfo) -> str:
-    """``'(64, 20) float32  1,280 params'`` (or ``buffer`` / ``tensor`` for non-parameters)."""
-    what = {"parameter": "params", "buffer": "buffer", "unregistered": "unregistered"}[t.role]
-    size = f"{'?' if t.shape is None else fmt.count(t.numel)} {what}" if t.role == "parameter" else what
+    """``(64, 20) float32  1,280 params``; ``buffer`` or ``plain tensor`` for non-parameters."""
+    if t.role == "buffer":
+        size = "buffer"
+    elif "constant" in t.badges:
+        size = "plain tensor"
+    else:
+        size = f"{'?' if t.shape is None else fmt.count(t.numel)} params"
     if t.role == "buffer" and not t.persistent:
         size += " (not in state_dict)"
     return f"{fmt.shape(t.shape)} {t.dtype}  {size}"
