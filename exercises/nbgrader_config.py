@@ -1,0 +1,25 @@
+"""nbgrader configuration of the d2lblocks course: run nbgrader commands from this folder.
+
+    cd exercises
+    nbgrader generate_assignment layers-and-blocks --force   # source/ -> release/
+    nbgrader autograde layers-and-blocks                      # submitted/ -> autograded/
+"""
+import os
+
+c = get_config()  # noqa: F821 -- nbgrader provides get_config() when it loads this file
+
+# Paths relative to this file, so the course works from any checkout location.
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "d2lblocks"
+c.CourseDirectory.root = HERE
+# timeout=30 is passed by SQLAlchemy to sqlite3.connect: a writer waits up to 30 s for
+# a lock held by another nbgrader process instead of failing and dropping the submission.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db") + "?timeout=30"
+
+# Every cell is small and fast; the limit only stops a student's endless loop.
+c.ExecutePreprocessor.timeout = 60
+
+# The stub students see in place of each solution region.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
