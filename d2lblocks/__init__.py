@@ -18,5 +18,7 @@ from ._models import FixedHiddenMLPPlainTensor as FixedHiddenMLPPlainTensor
 from ._models import LazyMLP as LazyMLP, LazyNestMLP as LazyNestMLP, lazy_chimera as lazy_chimera
 
 # Parameter trees -----------------------------------------------------------------
+from ._paramtree import ParamTree as ParamTree, TensorStats as TensorStats
+from ._paramtree import param_tree as param_tree, show as show
 
 __version__ = "0.1.0"

@@ -2,4 +2,12 @@
 from ._api import param_tree as param_tree, show as show
 from ._model import ParamTree as ParamTree, Repeat as Repeat, TensorInfo as TensorInfo, TreeNode as TreeNode
 from ._stats import TensorStats as TensorStats
-from ._widget import ParamTreeWidget as ParamTreeWidget
+
+
+def __getattr__(name: str):
+    # The widget pulls in anywidget and ipywidgets; the model and its text and HTML views do not.
+    if name == "ParamTreeWidget":
+        from ._widget import ParamTreeWidget
+
+        return ParamTreeWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
