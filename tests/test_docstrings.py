@@ -1,0 +1,30 @@
+"""Every example in the library's docstrings runs and prints what it says."""
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+import torch
+from torch import nn
+
+import d2lblocks
+
+MODULES = sorted(
+    name for _, name, _ in pkgutil.walk_packages(d2lblocks.__path__, prefix="d2lblocks.") if not name.endswith("__main__")
+)
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_docstring_examples_run(module_name):
+    module = importlib.import_module(module_name)
+    torch.manual_seed(0)
+    result = doctest.testmod(module, extraglobs={"torch": torch, "nn": nn}, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} docstring example(s) in {module_name} failed (run pytest -s to see them)"
+
+
+def test_every_public_name_has_a_docstring_with_an_example():
+    core = ["MySequential", "Parallel", "replicate", "find_shared_parameters", "find_unregistered", "ListSequential",
+            "ModuleKeyedSequential", "demonstrate_list_pitfall", "MLP", "FixedHiddenMLP", "NestMLP", "chimera",
+            "LazyMLP", "try_gpu", "try_all_gpus", "cpu", "num_gpus"]
+    missing = [name for name in core if ">>>" not in (getattr(d2lblocks, name).__doc__ or "")]
+    assert missing == []
