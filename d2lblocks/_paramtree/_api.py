@@ -63,6 +63,8 @@ def show(model: nn.Module, example_input: Any = None):
         >>> import d2lblocks
         >>> widget = d2lblocks.show(d2lblocks.chimera())
         >>> widget.refresh()  # after a training step: new values, same expanded nodes
+        >>> widget.version
+        1
     """
     check_module(model, "show")
     from ._widget import ParamTreeWidget

@@ -34,7 +34,7 @@ class ParamTreeWidget(anywidget.AnyWidget):
         >>> w = d2lblocks.show(d2lblocks.chimera())
         >>> [row["label"] for row in w.rows]
         ['net', 'net[0]', 'net[1]', 'net[2]']
-        >>> w.expanded = w.expanded + ["net[1]"]; [row["label"] for row in w.rows][2:4]
+        >>> w.expanded = w.expanded + ["net[1]"]; [row["label"] for row in w.rows][3:5]
         ['weight', 'bias']
     """
 
@@ -65,14 +65,13 @@ class ParamTreeWidget(anywidget.AnyWidget):
         """The snapshot the widget shows (a :class:`ParamTree`)."""
         return self._tree
 
-    def refresh(self) -> "ParamTreeWidget":
+    def refresh(self) -> None:
         """Rebuild the snapshot from the model (after a training step); keeps what is expanded and selected."""
         self._tree = param_tree(self._model, self._example_input)
         with self.hold_sync():
             self._redraw()
             self._show_details()
             self.version += 1
-        return self
 
     def _redraw(self) -> None:
         tree = self._tree
