@@ -32,9 +32,10 @@ MISSING_CELL = "missing-cell"  # the answer cell this test needs was deleted or 
 TAMPERED = "tampered"  # the submission changed what the tests check
 CRASHED = "crashed"  # the kernel died (os._exit, segfault, memory) or the grader failed
 NOT_RUN = "not-run"  # an earlier failure stopped the notebook before this cell
+NEEDS_GRADING = "needs-grading"  # a written answer waiting for a person in formgrader
 
 STATUSES = (GRADED, TIMEOUT, INVALID, MISSING, AMBIGUOUS, WRONG_ASSIGNMENT,
-            MISSING_CELL, TAMPERED, CRASHED, NOT_RUN)
+            MISSING_CELL, TAMPERED, CRASHED, NOT_RUN, NEEDS_GRADING)
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2

@@ -1,0 +1,102 @@
+"""Read the nbgrader course: the master notebook to grade against and the release's assets.
+
+The master is what stock nbgrader grades with: the instructor's source notebook
+after `ClearSolutions` (so an untouched answer cell has the release's checksum)
+but *before* `ClearHiddenTests` (so the hidden tests run).
+
+Example::
+
+    >>> course = load_course("exercises", "layers-and-blocks")   # doctest: +SKIP
+    >>> course.notebook_name, sorted(course.test_ids)[:1]          # doctest: +SKIP
+    ('layers-and-blocks.ipynb', ['ex1_test_sequential'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+from nbgrader.preprocessors import ClearOutput, ClearSolutions, ComputeChecksums
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+NO_COURSE = ("No nbgrader course at {course}: expected {course}/source/{assignment}/ holding the "
+             "instructor's notebook. Pass --course DIR (the folder with nbgrader_config.py) and "
+             "--assignment ID.")
+SEVERAL_NOTEBOOKS = ("{folder} holds {count} notebooks; this grader handles assignments of one "
+                     "notebook. Keep one, or pass --assignment for another assignment.")
+_HIDDEN = re.compile(r"BEGIN HIDDEN TESTS(.*?)END HIDDEN TESTS", re.S)
+
+
+@dataclass
+class Course:
+    """One assignment of an nbgrader course, ready to build `GradeJob`s from."""
+
+    root: Path
+    assignment_id: str
+    notebook_name: str
+    master_bytes: bytes
+    assets: dict[str, bytes] = field(default_factory=dict)
+    config: Config = field(default_factory=Config)
+
+    @property
+    def master(self) -> nbformat.NotebookNode:
+        return nbformat.reads(self.master_bytes.decode(), as_version=4)
+
+    @property
+    def test_ids(self) -> list[str]:
+        return [c.metadata.nbgrader["grade_id"] for c in self.master.cells
+                if utils.is_grade(c) and not utils.is_solution(c)]
+
+    @property
+    def db_url_default(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+
+def load_config(course_dir: Path) -> Config:
+    """The course's nbgrader_config.py as a traitlets Config (empty if there is none)."""
+    if (course_dir / "nbgrader_config.py").exists():
+        return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+    return Config()
+
+
+def hidden_test_lines(master: nbformat.NotebookNode) -> list[str]:
+    """Every non-trivial line inside a hidden-test region: what feedback must never show."""
+    lines = []
+    for cell in master.cells:
+        for region in _HIDDEN.findall(cell.source):
+            for line in region.splitlines()[1:]:
+                text = line.strip()
+                if len(text) >= 8 and not text.startswith("#") and "END HIDDEN" not in text:
+                    lines.append(text)
+    return lines
+
+
+def build_master(source_nb: nbformat.NotebookNode, config: Config) -> nbformat.NotebookNode:
+    """Apply the release's first steps (solutions cleared, checksums) but keep hidden tests."""
+    nb = nbformat.from_dict(source_nb)
+    resources: dict = {}
+    for pp in (ClearSolutions(config=config), ClearOutput(config=config), ComputeChecksums(config=config)):
+        nb, resources = pp.preprocess(nb, resources)
+    return nb
+
+
+def load_course(course_dir: str | Path, assignment_id: str) -> Course:
+    """Load `assignment_id` from the course at `course_dir` (see module docstring)."""
+    root = Path(course_dir).resolve()
+    folder = root / "source" / assignment_id
+    notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    if not notebooks:
+        raise FileNotFoundError(NO_COURSE.format(course=root, assignment=assignment_id))
+    if len(notebooks) > 1:
+        raise ValueError(SEVERAL_NOTEBOOKS.format(folder=folder, count=len(notebooks)))
+    config = load_config(root)
+    master = build_master(nbformat.read(notebooks[0], as_version=4), config)
+    assets = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+              if p.is_file() and p.suffix != ".ipynb" and not any(part.startswith(".") for part in
+                                                                  p.relative_to(folder).parts)}
+    return Course(root, assignment_id, notebooks[0].name,
+                  nbformat.writes(master).encode(), assets, config)

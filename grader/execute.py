@@ -1,0 +1,157 @@
+"""Run one notebook in one fresh kernel, with a per-cell timeout and a wall clock.
+
+`start_kernel` launches an IPython kernel in its own process group and, by
+default, has it import torch while it boots, so a pre-started kernel is ready
+to grade at once. Each kernel runs exactly one submission and is then killed
+with its whole process group. The isolation layer can wrap the launch by
+passing `launch_prefix` (e.g. a sandbox command) and a scrubbed `env`.
+
+Example::
+
+    >>> kernel = start_kernel(Path("/tmp/scratch"))          # doctest: +SKIP
+    >>> run = execute_notebook(nb, kernel, Limits())         # doctest: +SKIP
+    >>> run.timed_out, run.crashed                           # doctest: +SKIP
+    (False, False)
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from .job import Limits
+
+# Imported while the kernel boots and then unbound, so `torch` is not a free
+# name a student could rely on without importing it (stock nbgrader parity).
+WARM_IMPORTS = ("torch",)
+TIMEOUT_ENAME = "CellTimeoutError"
+
+
+@dataclass
+class Kernel:
+    """A started kernel (possibly still importing torch) and the scratch folder it runs in."""
+
+    manager: AsyncKernelManager
+    workdir: Path
+    started_at: float = field(default_factory=time.monotonic)
+    owns_workdir: bool = True
+
+    @property
+    def pid(self) -> int | None:
+        proc = getattr(self.manager.provisioner, "process", None)
+        return proc.pid if proc is not None else None
+
+    def kill(self) -> None:
+        """SIGKILL the kernel's whole process group (children included), then remove its folder."""
+        pid = self.pid
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:  # the process is gone; only wait for it and remove the connection files
+            run_sync(self.manager.shutdown_kernel)(now=True)
+        except Exception:
+            pass
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def kernel_arguments(warm_imports=WARM_IMPORTS) -> list[str]:
+    lines = [f"import {m} as _warm; del _warm" for m in warm_imports]
+    return ["--HistoryManager.hist_file=:memory:"] + [f"--IPKernelApp.exec_lines={line}" for line in lines]
+
+
+def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env: dict | None = None,
+                 launch_prefix: list[str] | None = None) -> Kernel:
+    """Launch a kernel in `workdir` (a new scratch folder if None); returns without waiting for it."""
+    owns = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="d2lblocks-grade-")) if workdir is None else Path(workdir)
+    km = AsyncKernelManager(kernel_name="python3")
+    if launch_prefix:
+        argv = [sys.executable if a == "python" else a for a in km.kernel_spec.argv]
+        km.kernel_spec.argv = list(launch_prefix) + argv
+    kernel_env = dict(os.environ if env is None else env)
+    kernel_env.setdefault("PYTHONUNBUFFERED", "1")
+    # The kernel's own log (e.g. its TCP warning) would garble the progress bar.
+    run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, extra_arguments=kernel_arguments(warm_imports))
+    return Kernel(km, workdir, owns_workdir=owns)
+
+
+@dataclass
+class Execution:
+    """What happened while running a notebook; the notebook's cells now hold their outputs."""
+
+    timed_out: bool = False  # the wall clock fired
+    crashed: str = ""  # why the kernel died, if it did
+    timed_out_cells: set = field(default_factory=set)  # indices of cells that hit the cell timeout
+    last_cell: int = -1  # index of the last cell that finished
+
+
+def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
+    """Execute `nb` in place in `kernel`; never raises for anything the notebook does."""
+    result = Execution()
+    timer = threading.Timer(limits.wall_timeout_s, _wall_clock_fired, args=(kernel, result))
+    timer.daemon = True
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        result.last_cell = cell_index
+        content = execute_reply.get("content", {})
+        if content.get("ename") == TIMEOUT_ENAME:
+            result.timed_out_cells.add(cell_index)
+        if content.get("status") == "error" and not any(
+                o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            # a timeout leaves no error output of its own; add one so the cell scores 0
+            cell.outputs.append({"output_type": "error", "ename": content.get("ename", "Error"),
+                                 "evalue": content.get("evalue", ""), "traceback": []})
+
+    client = NotebookClient(
+        nb, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
+        interrupt_on_timeout=True, raise_on_iopub_timeout=False, startup_timeout=120,
+        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue":
+                          f"the cell ran longer than {limits.cell_timeout_s:g} s and was stopped",
+                          "traceback": []},
+        on_cell_executed=on_cell_executed, record_timing=False,
+        resources={"metadata": {"path": str(kernel.workdir)}})
+    timer.start()
+    try:
+        # The kernel is killed by its owner, not shut down politely: that wait costs a second.
+        client.execute(cleanup_kc=False)
+    except DeadKernelError as err:
+        if not result.timed_out:
+            result.crashed = f"the kernel died while running the notebook ({err}); " \
+                             "code such as os._exit(), a crash in native code, or running out of memory does this"
+    except Exception as err:  # the kernel stopped answering, a protocol error, the wall clock...
+        if not result.timed_out:
+            result.crashed = f"{type(err).__name__}: {err}"
+    finally:
+        timer.cancel()
+        atexit.unregister(client._cleanup_kernel)
+        if client.kc is not None:
+            client.kc.stop_channels()
+    return result
+
+
+def _wall_clock_fired(kernel: Kernel, result: Execution) -> None:
+    result.timed_out = True
+    pid = kernel.pid
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
