@@ -1,6 +1,8 @@
 """The project's set-up files agree with each other, so installs never drift."""
 import re
-import tomllib
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the library itself supports 3.10
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
