@@ -1,9 +1,10 @@
 """The project's set-up files agree with each other, so installs never drift."""
 import re
+from pathlib import Path
+
 import pytest
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the library itself supports 3.10
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge spells a few packages differently from PyPI.
