@@ -122,3 +122,9 @@ def test_the_output_carries_a_static_view_and_text_for_notebooks_without_a_kerne
 def test_show_rejects_what_is_not_a_block():
     with pytest.raises(TypeError, match=r"show\(\) expects a PyTorch block .* got str 'chimera'"):
         d2lblocks.show("chimera")
+
+
+def test_the_widget_warns_about_what_pytorch_cannot_see_above_the_tree():
+    widget = d2lblocks.show(d2lblocks.ListSequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10)))
+    assert widget.get_state()["notes"] == [
+        "PyTorch cannot see 7,946 parameters (marked [unregistered]): they are not trained, saved or moved to the GPU."]

@@ -10,7 +10,7 @@ from html import escape
 
 from . import _format as fmt
 from ._model import ParamTree, TensorInfo, TreeNode, child_groups
-from ._text import node_summary, tensor_summary
+from ._text import node_summary, tensor_summary, tree_notes
 
 BADGE_COLORS = {"shared": "#8250df", "reused": "#0969da", "unregistered": "#cf222e",
                 "constant": "#6e7781", "lazy": "#9a6700", "frozen": "#1b7c83"}
@@ -56,17 +56,9 @@ def render_html(tree: ParamTree, *, max_rows: int = 3000) -> str:
         totals += f", {fmt.bytes_by_dtype(root.param_bytes)}"
     out.append(f'<div class="p">{escape(totals)}</div>')
     _node(root, out, rows, open_=True)
-    notes = []
-    if rows.skipped:
-        notes.append(f"{rows.skipped:,} more rows not shown; use d2lblocks.show(model) to browse them.")
-    if tree.num_unregistered_params:
-        notes.append(f"PyTorch cannot see {tree.num_unregistered_params:,} parameters (marked unregistered): "
-                     "they are not trained, saved or moved to the GPU.")
-    if tree.num_lazy:
-        notes.append(f"{tree.num_lazy} lazy parameters are uninitialised: one forward pass gives them shapes.")
-    if tree.calls_note:
-        notes.append(f"Note: {tree.calls_note}.")
-    out += [f'<div class="{"w" if "cannot" in n or "lazy" in n else "p"}">{escape(n)}</div>' for n in notes]
+    notes = [(False, f"{rows.skipped:,} more rows not shown; use d2lblocks.show(model) to browse them.")] \
+        if rows.skipped else []
+    out += [f'<div class="{"w" if warning else "p"}">{escape(note)}</div>' for warning, note in notes + tree_notes(tree)]
     out.append("</div>")
     return "".join(out)
 

@@ -49,14 +49,21 @@ def render_text(tree: ParamTree, *, tensors: bool = True, expand_repeats: bool =
         head += f" + {fmt.nbytes(root.buffer_bytes)} buffers"
     lines = [head + badge_text(root.badges)]
     _children(root, "", lines, tensors, expand_repeats, max_depth, 1)
-    if tree.num_unregistered_params:
-        lines.append(f"! PyTorch cannot see {fmt.count(tree.num_unregistered_params)} parameters "
-                     "(marked [unregistered]): they are not trained, saved or moved to the GPU.")
-    if tree.num_lazy:
-        lines.append(f"! {tree.num_lazy} lazy parameters are uninitialised: one forward pass gives them shapes.")
-    if tree.calls_note:
-        lines.append(f"Note: {tree.calls_note}.")
+    lines += [("! " if warning else "") + note for warning, note in tree_notes(tree)]
     return "\n".join(lines)
+
+
+def tree_notes(tree: ParamTree) -> list[tuple[bool, str]]:
+    """``(is_warning, text)`` for what the whole tree needs to say under its totals."""
+    notes = []
+    if tree.num_unregistered_params:
+        notes.append((True, f"PyTorch cannot see {fmt.count(tree.num_unregistered_params)} parameters "
+                            "(marked [unregistered]): they are not trained, saved or moved to the GPU."))
+    if tree.num_lazy:
+        notes.append((True, f"{tree.num_lazy} lazy parameters are uninitialised: one forward pass gives them shapes."))
+    if tree.calls_note:
+        notes.append((False, f"Note: {tree.calls_note}."))
+    return notes
 
 
 def _children(node, prefix, lines, tensors, expand_repeats, max_depth, depth):

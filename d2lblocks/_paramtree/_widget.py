@@ -16,6 +16,7 @@ import traitlets
 from . import _format as fmt
 from ._api import check_module, param_tree
 from ._rows import details, visible_rows
+from ._text import tree_notes
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 FALLBACK_ROWS = 1500  # rows of static HTML carried for notebooks opened without a kernel
@@ -77,7 +78,7 @@ class ParamTreeWidget(anywidget.AnyWidget):
         tree = self._tree
         self.summary = (f"{tree.root.path}: {tree.root.type_name} · {fmt.count(tree.num_params)} parameters "
                         f"(each counted once) · {tree.num_modules} modules · {fmt.bytes_by_dtype(tree.root.param_bytes)}")
-        self.notes = [line.lstrip("! ") for line in tree.to_text(max_depth=0).splitlines()[1:]]
+        self.notes = [note for _, note in tree_notes(tree)]
         self.rows = visible_rows(tree, self.expanded, self.query, self.max_rows)
 
     def _show_details(self) -> None:

@@ -93,7 +93,7 @@ function render({ model, el: root }) {
 
   const drawHead = () => {
     summary.textContent = model.get("summary");
-    notes.replaceChildren(...model.get("notes").map((n) => el("div", "d2lpt-note", n)));
+    notes.replaceChildren(...model.get("notes").map((n) => el("div", n.startsWith("Note:") ? "d2lpt-info" : "d2lpt-note", n)));
   };
   const drawRows = () => {
     const selected = model.get("selected");
