@@ -126,7 +126,8 @@ def _choose(student: str, cands: list[Candidate], assignment_id: str) -> Submiss
     wanted = f"{assignment_id}.ipynb"
     if len(cands) == 1:
         c = cands[0]
-        notes = [] if c.name.endswith(wanted) else [f"{student}: graded renamed notebook {c.name!r}"]
+        flat = "/" not in c.name
+        notes = [] if flat or c.name.endswith(wanted) else [f"{student}: graded renamed notebook {c.name!r}"]
         return Submission(student, c.data, c.name, c.mtime, notes=notes)
     exact = [c for c in cands if PurePosixPath(c.name).name == wanted]
     named = exact or [c for c in cands

@@ -115,15 +115,40 @@ def _cap_outputs(nb, limit: int) -> None:
                 out["text"] = out["text"][:limit] + "\n... [output truncated by the grader]\n"
 
 
+def crashed_result(job: GradeJob, reason: str, findings: list[str] | None = None) -> GradeResult:
+    """A `crashed` result for every graded cell: the grader could not grade this submission."""
+    master = nbformat.reads(job.master_notebook_bytes.decode(), as_version=4)
+    return _result(job, status=CRASHED, reason=reason, cells=rows_for_all(master, CRASHED, reason),
+                   findings=findings or [])
+
+
+def _validate(job: GradeJob, master) -> nbformat.NotebookNode:
+    if job.intake_status:
+        raise BadNotebook(job.intake_status, job.intake_reason)
+    student = parse_submission(job.notebook_bytes or b"")
+    check_assignment(student, master, job.notebook_name)
+    return student
+
+
+def precheck(job: GradeJob) -> GradeResult | None:
+    """The result for a submission that cannot reach a kernel (missing, empty, not a notebook...), else None.
+
+    Lets the coordinator record such students at once instead of spending a kernel on them.
+    """
+    master = nbformat.reads(job.master_notebook_bytes.decode(), as_version=4)
+    try:
+        _validate(job, master)
+    except BadNotebook as bad:
+        return _result(job, status=bad.status, reason=bad.reason, cells=rows_for_all(master, bad.status, bad.reason))
+    return None
+
+
 def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
     """Grade `job` in a fresh kernel (`kernel`, pre-started for this job alone, or a new one)."""
     started = time.monotonic()
     master = nbformat.reads(job.master_notebook_bytes.decode(), as_version=4)
     try:
-        if job.intake_status:
-            raise BadNotebook(job.intake_status, job.intake_reason)
-        student = parse_submission(job.notebook_bytes or b"")
-        check_assignment(student, master, job.notebook_name)
+        student = _validate(job, master)
     except BadNotebook as bad:
         if kernel is not None:
             kernel.kill()
@@ -145,12 +170,13 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
                        executed_notebook_bytes=nbformat.writes(graded.notebook).encode(),
                        duration_s=time.monotonic() - started)
     except Exception as err:  # a grader bug must cost one student a retry, not the whole class
-        reason = f"the grader failed on this notebook: {type(err).__name__}: {err}"
-        return _result(job, status=CRASHED, reason=reason, cells=rows_for_all(master, CRASHED, reason),
-                       findings=[traceback.format_exc(limit=5)], duration_s=time.monotonic() - started)
+        result = crashed_result(job, f"the grader failed on this notebook: {type(err).__name__}: {err}",
+                                [traceback.format_exc(limit=5)])
+        result.duration_s = time.monotonic() - started
+        return result
     finally:
         if kernel is not None:
             kernel.kill()
 
 
-__all__ = ["grade_one", "parse_submission", "BadNotebook", "rows_for_all"]
+__all__ = ["grade_one", "precheck", "crashed_result", "parse_submission", "BadNotebook", "rows_for_all"]
