@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from ._model import ParamTree, Repeat, TensorInfo, TreeNode
+from ._totals import Totals
 
 
 @dataclass
@@ -73,15 +74,18 @@ class _Walker:
     def _scan(self, module: nn.Module, top: bool = False) -> None:
         if id(module) in self._scanned:
             return
-        _check_names(module)
         self._scanned.add(id(module))
         self.objects[id(module)] = module
         from .._unregistered import find_unregistered
 
-        report = find_unregistered(module)
+        try:
+            report = find_unregistered(module)
+        except TypeError:
+            _check_names(module)  # children keyed by objects break named_modules(): say so plainly
+            raise
         if top:
             self.report = report
-        owners = dict(module.named_modules())
+        owners = dict(module.named_modules()) if report else {}
         for entry in report:
             owner = owners.get(entry.module_path)
             if owner is None:
@@ -141,76 +145,87 @@ class _Finisher:
         self.index: dict[str, Any] = {}
         self.lazy = 0
 
-    def finish(self, d: _Draft, inside_unregistered: bool = False):
-        """The node, and the subtree's tensors by id: ``(role, numel, nbytes, dtype, requires_grad, is_parameter)``."""
+    def finish(self, d: _Draft, inside_unregistered: bool = False) -> tuple[TreeNode, Totals]:
+        """The frozen node, and its subtree's sums with shared tensors still unresolved."""
         hidden = inside_unregistered or d.unregistered
-        tensors, own = [], {}
-        for name, path, t, role, persistent, consequence, fix in d.tensors:
-            info = self._tensor_info(name, path, t, "unregistered" if hidden else role, persistent, consequence, fix)
-            tensors.append(info)
-            own[id(t)] = (info.role, info.numel, info.nbytes, info.dtype, info.requires_grad,
-                          isinstance(t, nn.Parameter))
-        children, seen = [], dict(own)
+        tensors = [self._tensor_info(name, path, t, "unregistered" if hidden else role, persistent, consequence, fix)
+                   for name, path, t, role, persistent, consequence, fix in d.tensors]
+        sums = Totals()
+        for info in tensors:
+            sums.add(info)
+        own = sums.resolved()
+        children = []
         for c in d.children:
             node, sub = self.finish(c, hidden)
             children.append(node)
-            seen.update(sub)
-        params = [v for v in seen.values() if v[0] == "parameter"]
-        param_bytes: dict[str, int] = {}
-        for _, _, nb, dtype, _, _ in params:
-            param_bytes[dtype] = param_bytes.get(dtype, 0) + nb
+            sums.merge(sub)
+        total = sums.resolved()
         badges = set()
         paths = self.w.module_paths[id(d.module)]
         if len(paths) > 1:
             badges.add("shared")
         if hidden:
             badges.add("unregistered")
-        if any("lazy" in x.badges for x in (*tensors, *children)):
+        if any("lazy" in x.badges for x in tensors) or any("lazy" in x.badges for x in children):
             badges.add("lazy")
-        if params and not any(v[4] for v in params):
+        if total.param_tensors and not total.trainable:
             badges.add("frozen")
         calls = None if self.calls is None else self.calls.get(id(d.module), 0)
         if calls and calls > 1:
             badges.add("reused")
         structure = self.structures.setdefault((
-            type(d.module).__qualname__, tuple((t.name, t.role, t.shape, t.dtype, t.requires_grad) for t in tensors),
-            tuple((c.name, c.structure, c.badges, c.calls) for c in children)), len(self.structures))
+            type(d.module).__qualname__, tuple([(t.name, t.role, t.shape, t.dtype, t.requires_grad) for t in tensors]),
+            tuple([(c.name, c.structure, c.badges, c.calls) for c in children])), len(self.structures))
         node = TreeNode(
             path=d.path, name=d.name, type_name=type(d.module).__name__, module_path=d.module_path,
-            key=id(d.module), tensors=tuple(tensors), children=tuple(children), repeats=_repeats(children),
-            num_params=sum(v[1] for v in params),
-            own_params=sum(v[1] for v in own.values() if v[0] == "parameter"),
-            num_unregistered_params=sum(v[1] for v in seen.values() if v[0] == "unregistered" and v[5]),
-            param_bytes=param_bytes,
-            buffer_bytes=sum(v[2] for v in seen.values() if v[0] == "buffer"),
-            structure=structure, badges=frozenset(badges), shared_paths=tuple(p for p in paths if p != d.path),
+            key=id(d.module), tensors=tuple(tensors), children=tuple(children),
+            repeats=_repeats(children) if len(children) > 1 else (),
+            num_params=total.params, own_params=own.params, num_unregistered_params=total.unregistered,
+            param_bytes=total.param_bytes, buffer_bytes=total.buffer_bytes,
+            structure=structure, badges=frozenset(badges), shared_paths=tuple([p for p in paths if p != d.path]) if len(paths) > 1 else (),
             calls=calls, consequence=d.consequence, fix=d.fix)
         self.index[node.path] = node
-        return node, seen
+        return node, sums
 
     def _tensor_info(self, name, path, t, role, persistent, consequence, fix) -> TensorInfo:
-        lazy = is_lazy(t)
-        numel = 0 if lazy else t.numel()
+        # Called once per tensor of the model: kept lean, with names and badge sets memoised.
         paths = self.w.tensor_paths[id(t)]
-        badges = {"shared"} if len(paths) > 1 else set()
+        lazy = is_lazy(t)
         if lazy:
-            badges.add("lazy")
             self.lazy += path == paths[0]
-        if role == "unregistered":
-            badges.add("unregistered")
-        if not isinstance(t, nn.Parameter):
-            badges.add("constant")
-        elif not t.requires_grad:
-            badges.add("frozen")
+        is_parameter = type(t) is nn.Parameter or isinstance(t, nn.Parameter)
+        requires_grad = t.requires_grad
+        badges = _badge_set(len(paths) > 1, lazy, role == "unregistered", not is_parameter,
+                            is_parameter and not requires_grad)
+        numel = 0 if lazy else t.numel()
         info = TensorInfo(
-            name=name, path=path, role=role, shape=None if lazy else tuple(t.shape),
-            dtype=str(t.dtype).removeprefix("torch."), device=str(t.device), numel=numel,
-            nbytes=0 if lazy else numel * t.element_size(), requires_grad=bool(t.requires_grad),
-            persistent=persistent, key=id(t), counted=path == paths[0],
-            shared_paths=tuple(p for p in paths if p != path), badges=frozenset(badges),
-            consequence=consequence, fix=fix)
+            name, path, role, None if lazy else tuple(t.shape), _name(t.dtype), _name(t.device), numel,
+            0 if lazy else numel * t.element_size(), requires_grad, persistent, id(t), path == paths[0],
+            tuple([p for p in paths if p != path]) if len(paths) > 1 else (), badges, consequence, fix)
         self.index[path] = info
         return info
+
+
+_BADGE_SETS: dict[tuple, frozenset] = {}
+_TENSOR_BADGES = ("shared", "lazy", "unregistered", "constant", "frozen")
+
+
+def _badge_set(*flags: bool) -> frozenset[str]:
+    badges = _BADGE_SETS.get(flags)
+    if badges is None:
+        badges = _BADGE_SETS[flags] = frozenset(b for b, on in zip(_TENSOR_BADGES, flags) if on)
+    return badges
+
+
+_NAMES: dict[Any, str] = {}
+
+
+def _name(dtype_or_device) -> str:
+    """``torch.float32`` -> ``float32``, ``device('cpu')`` -> ``cpu``, memoised (asked for every tensor)."""
+    name = _NAMES.get(dtype_or_device)
+    if name is None:
+        name = _NAMES[dtype_or_device] = str(dtype_or_device).removeprefix("torch.")
+    return name
 
 
 def _repeats(children: list[TreeNode]) -> tuple[Repeat, ...]:
@@ -233,13 +248,11 @@ def build_tree(model: nn.Module, name: str = "net", calls: dict[int, int] | None
     walker = _Walker(model)
     draft = walker.walk(model, name, name, "", False)
     finisher = _Finisher(walker, calls)
-    root, seen = finisher.finish(draft)
-    registered_params = {k for k, v in seen.items() if v[0] == "parameter"}
+    root, _ = finisher.finish(draft)
     if keep_alive is not None:
         walker.objects[id(keep_alive)] = keep_alive
     return ParamTree(
         root=root, num_params=root.num_params,
-        num_unregistered_params=sum(v[1] for k, v in seen.items() if v[0] == "unregistered" and v[5]
-                                    and k not in registered_params),
+        num_unregistered_params=root.num_unregistered_params,
         num_modules=len(walker.registered_modules), num_lazy=finisher.lazy, calls_note=calls_note,
         unregistered=walker.report, _objects=walker.objects, _index=finisher.index)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 NO_SUCH_PATH = (
     "the tree has no node or tensor at path {path!r}. Paths look like 'net[0].net[2].weight' "
@@ -17,9 +17,10 @@ NO_SUCH_PATH = (
 )
 
 
-@dataclass(frozen=True)
-class TensorInfo:
+class TensorInfo(NamedTuple):
     """One tensor held by a module: a parameter, a buffer, or an unregistered tensor.
+
+    Immutable (a named tuple: a large model has thousands, and they are built fast).
 
     ``role`` is ``"parameter"``, ``"buffer"`` or ``"unregistered"`` (a tensor PyTorch
     cannot see, e.g. a plain ``torch.Tensor`` attribute or a Parameter in a list).
@@ -55,8 +56,7 @@ class Repeat:
     params_each: int
 
 
-@dataclass(frozen=True)
-class TreeNode:
+class TreeNode(NamedTuple):
     """One module at one path. A module registered under two names gives two nodes.
 
     ``num_params`` counts the parameters reachable in this subtree once each (by
@@ -84,7 +84,6 @@ class TreeNode:
     calls: int | None = None
     consequence: str = ""
     fix: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def walk(self) -> Iterator["TreeNode"]:
         """This node and all nodes below it, depth first, in registration order."""
