@@ -1,0 +1,11 @@
+# Blocks run last to first.
+class MySequential(nn.Module):
+    def __init__(self, *blocks):
+        super().__init__()
+        for index, block in enumerate(blocks):
+            self.add_module(str(index), block)
+
+    def forward(self, X):
+        for block in reversed(list(self._modules.values())):
+            X = block(X)
+        return X

@@ -1,0 +1,16 @@
+# Buffer registered, then replaced by a plain tensor attribute when "freezing" it.
+class FixedHiddenMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("rand_weight", torch.rand(20, 20))
+        self.linear = nn.Linear(20, 20)
+        del self._buffers["rand_weight"]
+        self.rand_weight = torch.rand(20, 20).requires_grad_(False)
+
+    def forward(self, X):
+        X = self.linear(X)
+        X = F.relu(X @ self.rand_weight + 1)
+        X = self.linear(X)
+        while X.abs().sum() > 1:
+            X = X / 2
+        return X.sum()
