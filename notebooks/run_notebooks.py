@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 import time
@@ -55,6 +56,10 @@ def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger notice on Python 3.11+
+    # torch.compile's C++ kernels build in a pool of worker processes; on a machine with few cores starting
+    # that pool costs more than it saves (the efficiency section compiles a dozen small kernels).
+    if (os.cpu_count() or 1) <= 4:
+        env.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")
     return env
 
 
@@ -80,7 +85,11 @@ def _render(run: NotebookRun, out_dir: Path, render_html: bool) -> NotebookRun:
     if render_html:
         from nbconvert import HTMLExporter  # imported here: rendering is optional and slow to import
 
-        body, _ = HTMLExporter(template_name="lab").from_notebook_node(run.notebook)
+        # Without the saved widget state, nbconvert renders each widget's static fallback (the
+        # text/html it carries), which reads offline; the live widget needs a kernel anyway.
+        static = copy.deepcopy(run.notebook)
+        static.metadata.pop("widgets", None)
+        body, _ = HTMLExporter(template_name="lab").from_notebook_node(static)
         written.append(out_dir / f"{run.name}.html")
         written[-1].write_text(body, encoding="utf-8")
     return NotebookRun(run.name, run.seconds, run.notebook, tuple(written))
