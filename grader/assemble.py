@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass, field
 
 import nbformat
@@ -135,9 +136,20 @@ def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode) -> A
             _check_test(gid, mcell, copies, out)
         out.notebook.cells.append(cell)
         emit_extras(gid)
-    for gid in set(by_id) - master_ids:
+    for gid in sorted(set(by_id) - master_ids):
         out.findings.append(f"the cell id {gid} is not part of this assignment; it ran as an ordinary cell")
+    _unique_cell_ids(out.notebook)
     return out
+
+
+def _unique_cell_ids(nb) -> None:
+    """Student cells may repeat the master's cell ids (copied cells); nbformat requires unique ones."""
+    seen = set()
+    for cell in nb.cells:
+        if not cell.get("id") or cell["id"] in seen:
+            cell["id"] = uuid.uuid4().hex[:8]
+        seen.add(cell["id"])
+    nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
 
 
 def _check_test(gid: str, master_cell, copies: list, out: Assembly) -> None:
