@@ -6,7 +6,8 @@ carries for notebooks opened without a kernel. Where ``<style>`` is stripped
 """
 from __future__ import annotations
 
-from html import escape
+from functools import lru_cache
+from html import escape as _escape
 
 from . import _format as fmt
 from ._model import ParamTree, TensorInfo, TreeNode, child_groups
@@ -23,6 +24,10 @@ CSS = (
 )
 
 
+# Names, shapes and summaries repeat across a model's layers: escape each distinct text once.
+escape = lru_cache(maxsize=8192)(_escape)
+
+
 class _Rows:
     """Counts emitted rows so a huge model yields a page of bounded size."""
 
@@ -37,9 +42,13 @@ class _Rows:
         return True
 
 
+@lru_cache(maxsize=256)
+def _badge_spans(badges: frozenset) -> str:
+    return "".join(f'<span class="b b-{b}" title="{escape(fmt.BADGE_HELP[b])}">{b}</span>' for b in fmt.ordered(badges))
+
+
 def badges_html(badges, shared_paths=()) -> str:
-    html = "".join(f'<span class="b b-{b}" title="{escape(fmt.BADGE_HELP[b])}">{b}</span>'
-                   for b in fmt.ordered(badges))
+    html = _badge_spans(frozenset(badges)) if badges else ""
     if shared_paths:
         html += f' <span class="p">also at {escape(", ".join(shared_paths))}</span>'
     return html

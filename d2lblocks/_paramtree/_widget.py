@@ -55,9 +55,11 @@ class ParamTreeWidget(anywidget.AnyWidget):
     def __init__(self, model: Any, example_input: Any = None, **kwargs: Any):
         check_module(model, "show")
         self._model, self._example_input = model, example_input
-        self._tree = param_tree(model, example_input)
-        super().__init__(expanded=[self._tree.root.path], **kwargs)
-        self._redraw()
+        self._tree = tree = param_tree(model, example_input)
+        expanded = [tree.root.path]
+        kwargs.setdefault("max_rows", 400)
+        super().__init__(expanded=expanded, rows=visible_rows(tree, expanded, "", kwargs["max_rows"]),
+                         summary=_summary(tree), notes=[note for _, note in tree_notes(tree)], **kwargs)
         self.observe(lambda _: self._redraw(), names=["expanded", "query", "max_rows"])
         self.observe(lambda _: self._show_details(), names=["selected"])
 
@@ -76,8 +78,7 @@ class ParamTreeWidget(anywidget.AnyWidget):
 
     def _redraw(self) -> None:
         tree = self._tree
-        self.summary = (f"{tree.root.path}: {tree.root.type_name} · {fmt.count(tree.num_params)} parameters "
-                        f"(each counted once) · {tree.num_modules} modules · {fmt.bytes_by_dtype(tree.root.param_bytes)}")
+        self.summary = _summary(tree)
         self.notes = [note for _, note in tree_notes(tree)]
         self.rows = visible_rows(tree, self.expanded, self.query, self.max_rows)
 
@@ -92,3 +93,8 @@ class ParamTreeWidget(anywidget.AnyWidget):
         data["text/plain"] = self._tree.to_text(tensors=False, max_depth=3)
         data["text/html"] = self._tree.to_html(max_rows=FALLBACK_ROWS)
         return bundle
+
+
+def _summary(tree) -> str:
+    return (f"{tree.root.path}: {tree.root.type_name} · {fmt.count(tree.num_params)} parameters (each counted once)"
+            f" · {tree.num_modules} modules · {fmt.bytes_by_dtype(tree.root.param_bytes)}")
