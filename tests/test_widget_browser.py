@@ -36,7 +36,9 @@ def chromium() -> str:
     return require_program("chromium")
 
 
-def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium, tmp_path):
+@pytest.mark.parametrize("app, page_path", [("lab", "lab/tree/tree.ipynb"), ("notebook", "notebooks/tree.ipynb")])
+def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium, tmp_path, app, page_path):
+    """In JupyterLab 4 and Notebook 7: run the cell, click through the tree, refresh after an update."""
     from playwright.sync_api import expect, sync_playwright
 
     from e2e.browser import offline_chromium
@@ -45,10 +47,10 @@ def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium,
     ARTIFACTS.mkdir(exist_ok=True)
     (tmp_path / "notebooks").mkdir()
     write_notebook(tmp_path / "notebooks" / "tree.ipynb", NOTEBOOK_CELLS)
-    with jupyter_server(tmp_path / "notebooks", app="lab") as server, sync_playwright() as p, \
+    with jupyter_server(tmp_path / "notebooks", app=app) as server, sync_playwright() as p, \
             offline_chromium(p, chromium, tmp_path / "profile") as context:
         page = context.new_page()
-        page.goto(server.url_for("lab/tree/tree.ipynb"))
+        page.goto(server.url_for(page_path))
         # The toolbar's "idle" can show before a kernel exists; wait on the kernel itself.
         page.wait_for_function(KERNEL_READY, timeout=90_000)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -66,7 +68,7 @@ def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium,
 
         assert page.evaluate(RUN_IN_KERNEL, UPDATE) == "ok"
         expect(widget.locator(".d2lpt-details tr", has_text="mean")).not_to_have_text(mean_before)
-        page.screenshot(path=str(ARTIFACTS / "paramtree-widget-jupyterlab.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"paramtree-widget-{app}.png"), full_page=True)
         # The widget's output also carries the static view, for notebooks opened without a kernel.
         bundle = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.model.cells
             .get(0).sharedModel.toJSON().outputs.flatMap((o) => Object.keys(o.data || {}))""")
