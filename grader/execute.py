@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -117,8 +118,8 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
         if content.get("status") == "error" and not any(
                 o.get("output_type") == "error" for o in cell.get("outputs", [])):
             # a timeout leaves no error output of its own; add one so the cell scores 0
-            cell.outputs.append({"output_type": "error", "ename": content.get("ename", "Error"),
-                                 "evalue": content.get("evalue", ""), "traceback": []})
+            cell.outputs.append(nbformat.v4.new_output("error", ename=content.get("ename", "Error"),
+                                                       evalue=content.get("evalue", ""), traceback=[]))
 
     client = NotebookClient(
         nb, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,

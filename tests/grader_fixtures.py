@@ -87,3 +87,58 @@ def student_notebook(course: Path, answers: dict[str, str] | None = None, edit=N
     if edit is not None:
         edit(nb)
     return nbformat.writes(nb).encode()
+
+
+IGNORES_SIGINT = ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                  "while True:\n    time.sleep(0.05)")
+
+
+def write_class(root: Path, course: Path, kinds: dict[str, str]) -> Path:
+    """A SUBMISSIONS folder: student -> kind of submission (see `KINDS`)."""
+    subs = Path(root) / "submissions"
+    subs.mkdir(parents=True, exist_ok=True)
+    for student, kind in kinds.items():
+        name, data = KINDS[kind](course)
+        if name is None:
+            (subs / student).mkdir()
+            continue
+        path = subs / name.format(student=student)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return subs
+
+
+def _other_assignment(course):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nb.cells[0].metadata["nbgrader"] = {"grade_id": "hw3_q1", "solution": True, "grade": False,
+                                        "locked": False, "schema_version": 3}
+    return nbformat.writes(nb).encode()
+
+
+def _duplicate_test(nb):
+    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex2_test_double")
+    nb.cells.append(nbformat.from_dict(dict(copy.deepcopy(test), id="dup")))
+
+
+def _slow(seconds):
+    return {**CORRECT, "ex2_double": f"import time\ntime.sleep({seconds})\n" + CORRECT["ex2_double"]}
+
+
+FOLDER = "{student}/" + NOTEBOOK
+KINDS = {
+    "correct": lambda c: (FOLDER, student_notebook(c, CORRECT)),
+    "slow": lambda c: (FOLDER, student_notebook(c, _slow(1.5))),
+    "partial": lambda c: (FOLDER, student_notebook(c, {"ex1_net": CORRECT["ex1_net"],
+                                                       "ex2_double": "def double(x):\n    return x + 2"})),
+    "blank": lambda c: (FOLDER, student_notebook(c)),
+    "flat": lambda c: ("{student}.ipynb", student_notebook(c, CORRECT)),
+    "renamed": lambda c: ("{student}/layers-and-blocks (1).ipynb", student_notebook(c, CORRECT)),
+    "empty": lambda c: (FOLDER, b""),
+    "not-json": lambda c: (FOLDER, b'{"cells": [ oops'),
+    "nbformat3": lambda c: (FOLDER, b'{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}'),
+    "other-assignment": lambda c: (FOLDER, _other_assignment(c)),
+    "duplicate-test": lambda c: (FOLDER, student_notebook(c, CORRECT, edit=_duplicate_test)),
+    "ignores-sigint": lambda c: (FOLDER, student_notebook(c, {**CORRECT, "ex2_double": IGNORES_SIGINT})),
+    "kills-kernel": lambda c: (FOLDER, student_notebook(c, {**CORRECT, "ex2_double": "import os\nos._exit(1)"})),
+    "missing": lambda c: (None, b""),
+}
