@@ -97,3 +97,28 @@ def test_the_static_html_view_renders_from_a_file_with_the_network_off(chromium,
         expect(child).to_be_visible()
         expect(page.locator(".b-reused, .b-constant").first).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "paramtree-static.png"), full_page=True)
+
+
+def test_a_notebook_exported_to_html_shows_the_static_tree_with_the_network_off(chromium, tmp_path):
+    """Run in a real kernel, saved without widget state (JupyterLab's default), exported with nbconvert."""
+    import nbclient
+    import nbconvert
+    import nbformat
+    from playwright.sync_api import expect, sync_playwright
+
+    from e2e.browser import offline_chromium
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(NOTEBOOK_CELLS[0]))
+    nbclient.NotebookClient(notebook, kernel_name="python3", store_widget_state=False, timeout=120).execute()
+    page_file = ARTIFACTS / "paramtree-exported-notebook.html"
+    page_file.write_text(nbconvert.HTMLExporter().from_notebook_node(notebook)[0], encoding="utf-8")
+    with sync_playwright() as p, offline_chromium(p, chromium, tmp_path / "profile") as context:
+        page = context.new_page()
+        context.set_offline(True)
+        page.goto(page_file.as_uri())
+        summary = page.locator(".d2lpt summary", has_text="net[2]: FixedHiddenMLP")
+        expect(summary).to_be_visible()
+        summary.click()
+        expect(page.locator(".d2lpt .b-reused")).to_be_visible()
