@@ -185,3 +185,18 @@ def test_a_module_that_contains_itself_does_not_loop_forever():
     model.add_module("again", model)
     tree = d2lblocks.param_tree(model)
     assert tree.num_params == 6 and "shared" in tree["net.again"].badges
+
+
+def test_the_text_view_can_stop_at_a_depth_and_marks_what_it_cut():
+    text = d2lblocks.param_tree(d2lblocks.chimera()).to_text(max_depth=1)
+    assert "├─ net[0]: NestMLP  3,952 params  …" in text and "net[0].net" not in text
+
+
+def test_wrong_options_name_the_value_and_what_is_expected():
+    tree = d2lblocks.param_tree(d2lblocks.MLP())
+    with pytest.raises(ValueError, match="bins must be a positive whole number such as 30, got 0"):
+        tree.stats("net.out.bias", bins=0)
+    with pytest.raises(ValueError, match="max_rows must be a positive whole number"):
+        tree.to_html(max_rows=0)
+    with pytest.raises(ValueError, match="name must be a Python identifier such as 'net', got 'my net'"):
+        d2lblocks.param_tree(d2lblocks.MLP(), name="my net")
