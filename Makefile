@@ -22,8 +22,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+DEMO_OUT ?= demo-out
+
+# The course end to end: the library's models, the notebooks executed and
+# rendered to HTML, then the assignment released and a class of example
+# submissions graded, with the gradebook summary printed.
 demo: $(STAMP)
 	$(BIN)/python -m d2lblocks.demo
+	$(BIN)/python notebooks/run_notebooks.py --html $(DEMO_OUT)/notebooks
+	$(BIN)/python -m grader.demo $(DEMO_OUT)/grading
+	@echo "Demo outputs are in $(DEMO_OUT)/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
