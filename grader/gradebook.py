@@ -62,7 +62,16 @@ RESULTS = Table(
 
 
 def with_busy_timeout(db_url: str) -> str:
-    """SQLite URLs get a busy timeout, so a formgrader session reading the file never fails a commit."""
+    """SQLite URLs get a busy timeout, so a formgrader session reading the file never fails a commit.
+
+    A bare ``postgresql://`` URL is pointed at psycopg2 (the driver the `grade` extra installs),
+    since SQLAlchemy 2.1 otherwise looks for psycopg 3.
+    """
+    if db_url.startswith("postgresql://") or db_url.startswith("postgres://"):
+        try:
+            import psycopg  # noqa: F401  (psycopg 3 present: SQLAlchemy's default is fine)
+        except ImportError:
+            return "postgresql+psycopg2://" + db_url.split("://", 1)[1]
     if db_url.startswith("sqlite:") and "timeout=" not in db_url:
         return db_url + ("&" if "?" in db_url else "?") + f"timeout={SQLITE_BUSY_TIMEOUT_S}"
     return db_url
