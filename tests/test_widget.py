@@ -128,3 +128,11 @@ def test_the_widget_warns_about_what_pytorch_cannot_see_above_the_tree():
     widget = d2lblocks.show(d2lblocks.ListSequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10)))
     assert widget.get_state()["notes"] == [
         "PyTorch cannot see 7,946 parameters (marked [unregistered]): they are not trained, saved or moved to the GPU."]
+
+
+def test_refresh_keeps_the_call_counts_without_running_the_model_again():
+    model = d2lblocks.FixedHiddenMLP()
+    widget = d2lblocks.show(model, torch.rand(2, 20))
+    model.linear.register_forward_pre_hook(lambda *_: pytest.fail("refresh() ran the model"))
+    widget.refresh()
+    assert widget.tree["net.linear"].calls == 2 and "reused" in widget.tree["net.linear"].badges

@@ -14,7 +14,9 @@ import anywidget
 import traitlets
 
 from . import _format as fmt
-from ._api import check_module, param_tree
+from ._api import check_module
+from ._build import build_tree
+from ._calls import CALLS_NOTE, count_calls
 from ._rows import details, visible_rows
 from ._text import tree_notes
 
@@ -55,7 +57,9 @@ class ParamTreeWidget(anywidget.AnyWidget):
     def __init__(self, model: Any, example_input: Any = None, **kwargs: Any):
         check_module(model, "show")
         self._model, self._example_input = model, example_input
-        self._tree = tree = param_tree(model, example_input)
+        # Call counts need a forward pass on a copy: done once here, reused by refresh().
+        self._calls = None if example_input is None else count_calls(model, example_input)
+        self._tree = tree = self._build()
         expanded = [tree.root.path]
         kwargs.setdefault("max_rows", 400)
         super().__init__(expanded=expanded, rows=visible_rows(tree, expanded, "", kwargs["max_rows"]),
@@ -68,13 +72,25 @@ class ParamTreeWidget(anywidget.AnyWidget):
         """The snapshot the widget shows (a :class:`ParamTree`)."""
         return self._tree
 
-    def refresh(self) -> None:
-        """Rebuild the snapshot from the model (after a training step); keeps what is expanded and selected."""
-        self._tree = param_tree(self._model, self._example_input)
+    def refresh(self, recount: bool = False) -> None:
+        """Rebuild the snapshot from the model (after a training step); keeps what is expanded and selected.
+
+        Call counts from ``example_input`` are kept; ``recount=True`` runs the
+        forward pass on a fresh copy again (after changing the model's structure).
+        """
+        if recount and self._example_input is not None:
+            self._calls = count_calls(self._model, self._example_input)
+        self._tree = self._build()
         with self.hold_sync():
             self._redraw()
             self._show_details()
             self.version += 1
+
+    def _build(self):
+        if self._calls is None:
+            return build_tree(self._model)
+        calls, keep_alive = self._calls
+        return build_tree(self._model, calls=calls, calls_note=CALLS_NOTE, keep_alive=keep_alive)
 
     def _redraw(self) -> None:
         tree = self._tree
