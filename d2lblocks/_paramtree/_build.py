@@ -7,6 +7,7 @@ it knows which objects are shared, and sums counts once per object.
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,10 +246,18 @@ def _repeats(children: list[TreeNode]) -> tuple[Repeat, ...]:
 def build_tree(model: nn.Module, name: str = "net", calls: dict[int, int] | None = None,
                calls_note: str | None = None, keep_alive: Any = None) -> ParamTree:
     """The snapshot for ``model``; ``calls`` maps ``id(module)`` to its forward count."""
-    walker = _Walker(model)
-    draft = walker.walk(model, name, name, "", False)
-    finisher = _Finisher(walker, calls)
-    root, _ = finisher.finish(draft)
+    # Building allocates many small objects and no garbage cycles; pausing the cyclic
+    # collector avoids repeated full scans of a large model's live objects.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        walker = _Walker(model)
+        draft = walker.walk(model, name, name, "", False)
+        finisher = _Finisher(walker, calls)
+        root, _ = finisher.finish(draft)
+    finally:
+        if collecting:
+            gc.enable()
     if keep_alive is not None:
         walker.objects[id(keep_alive)] = keep_alive
     return ParamTree(
