@@ -207,3 +207,15 @@ def read_verdict(executed_nb, plan: IntegrityPlan, kernel_died: bool = False):
     clean = copy.deepcopy(executed_nb)
     clean.cells = [c for c in clean.cells if not c.get("metadata", {}).get(HARNESS_TAG)]
     return clean, verdict
+
+
+def apply_verdict(cells: list, verdict: IntegrityVerdict) -> list:
+    """The scored cells with every test the verdict names set to 0 and status `tampered`."""
+    from dataclasses import replace
+
+    from .job import TAMPERED
+
+    reason = "; ".join(verdict.findings[:3]) + (" ..." if len(verdict.findings) > 3 else "")
+    hit = set(verdict.tampered_tests)
+    return [replace(c, score=0.0, status=TAMPERED, reason=f"tampering detected: {reason}")
+            if c.grade_id in hit and c.kind == "test" else c for c in cells]
