@@ -20,15 +20,17 @@ def readable(name: str, root: str = "net") -> str:
 class TinyGPT(nn.Module):
     """A GPT-shaped model whose output layer reuses the token embedding (tied weights)."""
 
-    def __init__(self, vocab=50, dim=8, layers=3):
+    def __init__(self, vocab=50, dim=8, layers=3, heads=2, context=16):
         super().__init__()
-        self.wte = nn.Embedding(vocab, dim)
-        self.blocks = nn.Sequential(*[nn.TransformerEncoderLayer(dim, 2, 16, batch_first=True) for _ in range(layers)])
+        self.wte, self.wpe = nn.Embedding(vocab, dim), nn.Embedding(context, dim)
+        self.blocks = nn.Sequential(*[nn.TransformerEncoderLayer(dim, heads, 4 * dim, batch_first=True)
+                                      for _ in range(layers)])
+        self.ln_f = nn.LayerNorm(dim)
         self.lm_head = nn.Linear(dim, vocab, bias=False)
         self.lm_head.weight = self.wte.weight
 
     def forward(self, tokens):
-        return self.lm_head(self.blocks(self.wte(tokens)))
+        return self.lm_head(self.ln_f(self.blocks(self.wte(tokens) + self.wpe.weight[: tokens.shape[1]])))
 
 
 def test_the_chimera_tree_shows_every_parameter_at_its_pytorch_path_and_counts_like_pytorch():
@@ -54,6 +56,16 @@ def test_tied_weights_are_counted_once_and_both_paths_are_marked_shared():
     assert embedding.shared_paths == ("net.lm_head.weight",) and head.shared_paths == ("net.wte.weight",)
     assert [embedding.counted, head.counted] == [True, False]
     assert tree["net.lm_head"].num_params == tree["net.wte"].num_params == 50 * 8
+
+
+def test_a_gpt2_small_shaped_model_has_the_published_count_where_counting_paths_gives_31_percent_more():
+    with torch.device("meta"):  # shapes only: no memory, no initialisation
+        model = TinyGPT(vocab=50257, dim=768, layers=12, heads=12, context=1024)
+    tree = d2lblocks.param_tree(model)
+    per_path = sum(p.numel() for _, p in model.named_parameters(remove_duplicate=False))
+    assert tree.num_params == sum(p.numel() for p in model.parameters()) == 124_439_808
+    assert round(per_path / tree.num_params - 1, 2) == 0.31
+    assert "net.blocks[0…11]: 12 × TransformerEncoderLayer  7.09 M params each" in tree.to_text(tensors=False)
 
 
 def test_a_module_registered_under_two_names_appears_under_both_marked_shared():
