@@ -69,6 +69,9 @@ def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium,
         assert page.evaluate(RUN_IN_KERNEL, UPDATE) == "ok"
         expect(widget.locator(".d2lpt-details tr", has_text="mean")).not_to_have_text(mean_before)
         page.screenshot(path=str(ARTIFACTS / f"paramtree-widget-{app}.png"), full_page=True)
+        widget.locator("input.d2lpt-filter").fill("linear.weight")
+        expect(widget.locator(".d2lpt-row")).to_have_count(7)
+        expect(widget.locator(".d2lpt-row").nth(2)).to_have_attribute("data-id", "net[0].linear")
         # The widget's output also carries the static view, for notebooks opened without a kernel.
         bundle = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.model.cells
             .get(0).sharedModel.toJSON().outputs.flatMap((o) => Object.keys(o.data || {}))""")

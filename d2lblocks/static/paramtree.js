@@ -127,15 +127,16 @@ function render({ model, el: root }) {
   tree.addEventListener("click", onClick);
   filter.addEventListener("input", onInput);
   const redrawDetails = () => drawDetails(box, model.get("details"));
+  const syncQuery = () => { if (filter.value !== model.get("query")) filter.value = model.get("query"); };
   model.on("change:summary", drawHead); model.on("change:notes", drawHead);
   model.on("change:rows", drawRows); model.on("change:selected", drawRows);
-  model.on("change:details", redrawDetails);
+  model.on("change:details", redrawDetails); model.on("change:query", syncQuery);
   drawHead(); drawRows(); redrawDetails();
   return () => {
     clearTimeout(timer);
     model.off("change:summary", drawHead); model.off("change:notes", drawHead);
     model.off("change:rows", drawRows); model.off("change:selected", drawRows);
-    model.off("change:details", redrawDetails);
+    model.off("change:details", redrawDetails); model.off("change:query", syncQuery);
   };
 }
 
