@@ -65,3 +65,10 @@ def test_a_huge_model_gives_a_page_of_bounded_size_that_says_what_was_left_out()
 def test_the_root_is_open_and_everything_below_starts_collapsed():
     html = d2lblocks.param_tree(d2lblocks.chimera()).to_html()
     assert html.count("<details open>") == 1
+
+
+def test_a_run_of_identical_blocks_shows_the_first_in_full_and_the_rest_as_one_line_each():
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(4, 4), nn.ReLU()) for _ in range(4)])
+    text = "".join(parse(d2lblocks.param_tree(model).to_html()).text)
+    assert "net[0…3]: 4 × Sequential" in text and "net[0][0]: Linear" in text
+    assert "net[3]: Sequential  20 params same structure as net[0]" in text and "net[3][0]" not in text

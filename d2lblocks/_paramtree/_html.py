@@ -105,8 +105,11 @@ def _node(node: TreeNode, out: list, rows: _Rows, open_: bool = False) -> None:
         out.append(f"<details><summary><b>{escape(span)}</b>: {run.count} × {escape(run.type_name)} "
                    f'<span class="p">{fmt.short_count(run.params_each)} params each</span>'
                    f"{badges_html(members[0].badges)}</summary>")
-        for member in members:
-            _node(member, out, rows)
+        _node(members[0], out, rows)
+        for member in members[1:]:  # identical by construction: one line each keeps big models small
+            if rows.take():
+                out.append(f'<div class="l">{_label(member)} <span class="p">same structure as '
+                           f"{escape(members[0].path)}</span></div>")
         out.append("</details>")
     out.append("</details>")
 
