@@ -209,9 +209,11 @@ def kill_stragglers(marker: str, session: int | None = None, since: int = -1,
     """
     if not isinstance(marker, str) or not marker.isalnum():
         raise ValueError(BAD_MARKER.format(marker))
-    killed = []
+    killed, adopted = [], set()
     for _ in range(rounds):
-        pids = stragglers(marker, session) + orphans(since)
+        found = orphans(since)
+        adopted.update(found)
+        pids = stragglers(marker, session) + found
         if not pids:
             break
         for pid in pids:
@@ -221,25 +223,19 @@ def kill_stragglers(marker: str, session: int | None = None, since: int = -1,
             except (ProcessLookupError, PermissionError):
                 pass
         time.sleep(0.05)
-    _reap()
+    _reap(adopted)
     _KERNELS.discard(kernel_pid)
     return killed
 
 
-def _reap() -> None:
-    """Collect our own zombie children (double-forked daemons re-parented to a subreaper)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def _reap(adopted: set[int]) -> None:
+    """Collect the adopted orphans we killed, so they do not linger as zombies. Only those:
+    waiting on a child that a Popen object owns would steal its exit status."""
+    for pid in adopted:
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if stat[0] == "Z" and int(stat[1]) == os.getpid():
-            try:
-                os.waitpid(int(entry.name), os.WNOHANG)
-            except ChildProcessError:
-                pass
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
 
 
 __all__ = ["scrub_environment", "limit_prefix", "apply_limits", "CappedNotebookClient", "kill_stragglers",
