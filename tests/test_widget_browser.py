@@ -32,7 +32,9 @@ def write_notebook(path: Path, cells: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    pytest.importorskip("playwright.sync_api")
+    """Debian's chromium; assertions wait up to 30 s, as a busy CI machine can be slow to answer a click."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    playwright.expect.set_options(timeout=30_000)
     return require_program("chromium")
 
 
