@@ -56,6 +56,10 @@ def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger notice on Python 3.11+
+    # The course's models are tiny: extra threads cannot speed their operations up, but on a machine shared
+    # with other jobs OpenMP's waiting threads slow each one down many times over and swamp the timings
+    # of the efficiency section. A student's own Jupyter keeps PyTorch's default.
+    env.setdefault("OMP_NUM_THREADS", "1")
     # torch.compile's C++ kernels build in a pool of worker processes; on a machine with few cores starting
     # that pool costs more than it saves (the efficiency section compiles a dozen small kernels).
     if (os.cpu_count() or 1) <= 4:

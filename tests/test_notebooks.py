@@ -26,7 +26,7 @@ REQUIRED = {
         "class MySequential(nn.Module)", "self.add_module(str(idx), module)", "self.children()",
         "class FixedHiddenMLP(nn.Module)", "register_buffer", "X = self.linear(X)", "while X.abs().sum() > 1",
         "class NestMLP(nn.Module)", "chimera = nn.Sequential(NestMLP(), nn.LazyLinear(20), FixedHiddenMLP())",
-        "d2lblocks.show(chimera)",  # the widget where the text talks about nesting
+        "d2lblocks.show(chimera, X)",  # the widget where the text talks about nesting
         "## Efficiency", "Python overhead", "torch.compile(chimera)", "speed-up",
         "torch._dynamo.explain(FixedHiddenMLP()", "graph break",
         "MXNet Gluon", "Keras", "`nn.Block`", "`call(self, X)`", "`self._children`", "`self._modules`",
@@ -188,9 +188,12 @@ def executed(tmp_path_factory, request):
     """Every notebook executed once, top to bottom, in a fresh python3 kernel, and rendered to HTML."""
     out_dir = tmp_path_factory.mktemp("executed-notebooks")
     runs = run_notebooks.execute_all(out_dir=out_dir, render_html=True)
+    # Reported past pytest's output capture, so every run (CI included) shows how long the course takes.
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("\ncourse notebooks, executed in real kernels:\n" + run_notebooks.timing_table(runs))
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("\ncourse notebooks, executed in real kernels:\n" + run_notebooks.timing_table(runs))
     return {run.name: run for run in runs}
 
 
