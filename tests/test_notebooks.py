@@ -250,7 +250,8 @@ def test_the_pitfalls_fail_visibly_then_their_fixes_work(executed):
     for evidence in ["ValueError: optimizer got an empty parameter list",
                      "parameters()  TypeError: can only concatenate str",
                      "parameters: 72 ", "parameters: 216",
-                     "same output after reloading: False", "same output after reloading: True",
+                     "same constant after reloading: False", "same constant after reloading: True",
+                     "same output after reloading: True",
                      "AttributeError: cannot assign module before Module.__init__() call",
                      "TypeError: 'method' object is not iterable"]:
         assert evidence in text
