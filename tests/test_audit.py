@@ -1,7 +1,6 @@
 """The audit: the assignment's tests must catch every known-wrong answer and pass every known-right one."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
@@ -13,6 +12,7 @@ from grader.audit_bank import (
 )
 from grader.audit_nbgrader import CellScore
 from grader.audit_report import CAUGHT, MISSED, PASSED, REJECTED, UNTAUGHT, AnswerResult, AuditReport, format_table
+pytest_plugins = ["test_audit_fixtures"]  # one shared audit run per session (fixture audit_run)
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "exercises"
@@ -148,17 +148,15 @@ def test_audit_names_a_folder_that_is_not_a_course(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_audit_catches_every_wrong_answer_and_passes_every_right_one(tmp_path, capsys):
+def test_audit_catches_every_wrong_answer_and_passes_every_right_one(audit_run):
     """Stock nbgrader grades the whole bank: 100% of mistakes caught with a message, 100% of right answers passed."""
-    status = audit.main(["--json", str(tmp_path / "audit.json")])
-    table = capsys.readouterr().out
-    results = json.loads((tmp_path / "audit.json").read_text())
-    assert status == 0, table
-    assert results["ok"] and not results["cascades"]
+    assert audit_run.status == 0, audit_run.table
+    assert audit_run.results["ok"] and not audit_run.results["cascades"]
     bank = load_bank(BANK)
-    assert {(r["cell"], r["answer"]) for r in results["results"] if r["answer"] != "instructor solution"} == \
+    assert {(r["cell"], r["answer"]) for r in audit_run.results["results"] if r["answer"] != "instructor solution"} == \
         {(cell, a.name) for cell, answers in bank.items() for a in answers}
-    for result in results["results"]:
+    for result in audit_run.results["results"]:
         expected = "passed" if result["expected"] == "right" else "caught"
         assert result["verdict"] == expected, result
-    assert "wrong_python_list" in table and "instructor solution" in table
+    assert "wrong_python_list" in audit_run.table and "instructor solution" in audit_run.table
+    assert "wrong answers caught with a teaching message: " in audit_run.table

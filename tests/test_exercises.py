@@ -1,7 +1,6 @@
 """The Layers-and-Blocks nbgrader assignment: stable ids, a release that leaks nothing, stock nbgrader works on it."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -12,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.audit_bank import exercise_of, fill_release, graded_test_ids, instructor_solutions, solution_cells
-from grader.audit_nbgrader import CourseCopy
+from grader.audit_bank import exercise_of, graded_test_ids, instructor_solutions, solution_cells
+pytest_plugins = ["test_audit_fixtures"]  # one shared audit run per session (fixture audit_run)
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "exercises"
@@ -39,10 +38,13 @@ def code_lines(text: str) -> set[str]:
     return {line for line in lines if len(line) >= 12 and not line.startswith("#")}
 
 
-def nbgrader_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+def nbgrader_cli(*commands: tuple[str, ...], cwd: Path) -> list[str]:
+    """Run nbgrader commands side by side (they are independent); the output of each."""
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    return subprocess.run([shutil.which("nbgrader", path=env["PATH"]), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    exe = shutil.which("nbgrader", path=env["PATH"])
+    running = [subprocess.Popen([exe, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+               for args in commands]
+    return [process.communicate(timeout=300)[0] for process in running]
 
 
 def test_solution_cells_keep_the_grade_ids_instructors_scripts_rely_on():
@@ -126,10 +128,9 @@ def test_instructor_solutions_are_the_source_cells_without_markers():
 
 
 @pytest.mark.slow
-def test_generate_assignment_reproduces_the_committed_release(tmp_path):
+def test_generate_assignment_reproduces_the_committed_release(audit_run):
     """The release is generated, not hand written: regenerating it from source changes nothing."""
-    course = CourseCopy.make(COURSE, tmp_path / "course")
-    fresh = course.generate(ASSIGNMENT)
+    fresh = notebook(audit_run.course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     committed = notebook(RELEASE)
     assert [c.source for c in fresh.cells] == [c.source for c in committed.cells], \
         "exercises/release is stale: run `nbgrader generate_assignment layers-and-blocks --force` in exercises/"
@@ -137,27 +138,22 @@ def test_generate_assignment_reproduces_the_committed_release(tmp_path):
 
 
 @pytest.mark.slow
-def test_nbgrader_validate_passes_the_source_and_fails_the_release(tmp_path):
-    """The instructor's notebook passes every test; the untouched student release passes none of the visible ones."""
-    passed = nbgrader_cli("validate", str(SOURCE), cwd=COURSE)
-    assert "Success! Your notebook passes all the tests." in passed.stdout, passed.stdout + passed.stderr
-    failed = nbgrader_cli("validate", str(RELEASE), cwd=COURSE)
-    assert "VALIDATION FAILED" in failed.stdout, failed.stdout + failed.stderr
-    assert "this part is not written yet" in failed.stdout
+def test_nbgrader_validate_passes_the_source_and_fails_the_release():
+    """The instructor's notebook passes every test; the untouched student release fails its visible tests."""
+    passed, failed = nbgrader_cli(("validate", str(SOURCE)), ("validate", str(RELEASE)), cwd=COURSE)
+    assert "Success! Your notebook passes all the tests." in passed, passed
+    assert "VALIDATION FAILED" in failed, failed
+    assert "this part is not written yet" in failed
 
 
 @pytest.mark.slow
-def test_instructor_solutions_earn_full_marks_with_stock_autograde(tmp_path):
-    """`nbgrader autograde` gives the instructor's answers every automatic point, with no output on stderr."""
-    course = CourseCopy.make(COURSE, tmp_path / "course")
-    name, source = course.source(ASSIGNMENT)
-    release = course.generate(ASSIGNMENT)
-    course.submit(ASSIGNMENT, "instructor", name, fill_release(release, instructor_solutions(source)))
-    course.autograde(ASSIGNMENT)
-    scores = course.results(ASSIGNMENT, "instructor", name)
+def test_instructor_solutions_earn_full_marks_with_stock_autograde(audit_run):
+    """`nbgrader autograde` gives the instructor's answers every automatic point, with nothing on stderr."""
+    source = notebook(SOURCE)
+    instructor = [r for r in audit_run.results["results"] if r["answer"] == "instructor solution"]
+    scores = {t["grade_id"]: t for r in instructor for t in r["tests"]}
     assert set(scores) == set(graded_test_ids(source))
-    assert [s for s in scores.values() if not s.passed or s.error] == []
-    graded = json.loads((tmp_path / "course" / "autograded" / "instructor" / ASSIGNMENT / name).read_text())
-    assert sum(s.max_score for s in scores.values()) == sum(
-        c["metadata"]["nbgrader"]["points"] for c in graded["cells"]
-        if c["metadata"].get("nbgrader", {}).get("grade") and c["cell_type"] == "code")
+    assert [t for t in scores.values() if t["score"] != t["max_score"] or t["error"]] == []
+    graded = notebook(audit_run.course / "autograded" / "audit-00" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    outputs = [o for c in graded.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code" for o in c.outputs]
+    assert [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"] == []
