@@ -41,6 +41,9 @@ WATCHED_MODULES = (
     "torch.nn.modules.module", "torch.nn.modules.container", "torch.nn.modules.linear",
     "torch.nn.parameter", "torch._tensor", "d2lblocks",
 )
+# Imported before the snapshot: torch._dynamo re-wraps torch.manual_seed when an optimizer
+# first steps, which would otherwise look like tampering (the kernel's warm-up imports it too).
+PRELOAD = ("torch._dynamo",)
 HARNESS_TAG = "d2lblocks_integrity"
 NOT_A_NOTEBOOK = "instrument() needs an nbformat NotebookNode (nbformat.reads(text, as_version=4)), got {!r}"
 
@@ -138,7 +141,8 @@ def instrument(nb, watched=WATCHED_MODULES):
     plan = IntegrityPlan(key=f"_d2lb_{secrets.token_hex(8)}", install_nonce=secrets.token_hex(16))
     install = (f"__d2lb = {{'__name__': {HARNESS_TAG!r}}}\n"
                f"exec({HARNESS_SOURCE!r}, __d2lb)\n"
-               f"__d2lb['install']({plan.key!r}, {modules!r}, {framework!r}, {plan.install_nonce!r})\n"
+               f"__d2lb['install']({plan.key!r}, {modules!r}, {framework!r}, {plan.install_nonce!r}, "
+               f"preload={PRELOAD!r})\n"
                f"del __d2lb")
     cells = [_harness_cell(install)]
     for cell in nb.cells:

@@ -51,6 +51,16 @@ def _watchable(value):
     return callable(value) or isinstance(value, types.ModuleType)
 
 
+def _behaviour(value):
+    """Class entries that decide what code runs (methods, descriptors, nested classes);
+    plain data such as counters change legitimately."""
+    return callable(value) or hasattr(type(value), "__get__")
+
+
+def _class_entries(klass):
+    return {k: v for k, v in vars(klass).items() if _behaviour(v)}
+
+
 def _mutable_class(value):
     return isinstance(value, type) and not (value.__flags__ & _IMMUTABLE_TYPE)
 
@@ -58,8 +68,13 @@ def _mutable_class(value):
 class _Snapshot:
     """Identities of everything the tests depend on, with the objects kept alive."""
 
-    def __init__(self, module_names, framework_code, shell):
+    def __init__(self, module_names, framework_code, shell, preload=()):
         self.shell = shell
+        for name in preload:  # libraries that patch watched names when first imported
+            try:
+                __import__(name)
+            except Exception:
+                pass
         self.modules = {}
         for name in module_names:
             try:
@@ -78,12 +93,12 @@ class _Snapshot:
                 if _mutable_class(value):
                     for klass in value.__mro__:
                         if _mutable_class(klass):
-                            self.classes.setdefault(id(klass), (klass, dict(vars(klass))))
+                            self.classes.setdefault(id(klass), (klass, _class_entries(klass)))
         self.instances = {}
         for label, obj in self._instances().items():
             for klass in type(obj).__mro__:
                 if _mutable_class(klass):
-                    self.classes.setdefault(id(klass), (klass, dict(vars(klass))))
+                    self.classes.setdefault(id(klass), (klass, _class_entries(klass)))
             self.instances[label] = (obj, {k: v for k, v in vars(obj).items() if callable(v)})
         self.sys_hooks = {name: getattr(sys, name) for name in _SYS_HOOKS}
         self.sys_state = self._sys_state()
@@ -166,7 +181,7 @@ def _compare_and_restore(snap, user_ns, test_names):
                 findings.append(f"{name}.{key} was {'deleted' if current is _MISSING else 'replaced'}")
                 setattr(snap.modules[name], key, original)
     for klass, original in snap.classes.values():
-        live = dict(vars(klass))
+        live = _class_entries(klass)
         label = f"{klass.__module__}.{klass.__qualname__}"
         for key, value in original.items():
             if not _same_callable(live.get(key, _MISSING), value):
@@ -278,10 +293,10 @@ def _digest(snap):
     return h.hexdigest()
 
 
-def install(key, module_names, framework_code, nonce, publish=None):
+def install(key, module_names, framework_code, nonce, publish=None, preload=()):
     """Snapshot the pristine state and publish its digest; run before any student code."""
     shell = getattr(builtins, "get_ipython", lambda: None)()
-    snap = _Snapshot(module_names, framework_code, shell)
+    snap = _Snapshot(module_names, framework_code, shell, preload)
     if publish is None:
         publisher = shell.display_pub
 

@@ -106,12 +106,24 @@ def apply_limits(pid: int | None, limits: Limits) -> bool:
 
 
 class CappedNotebookClient(NotebookClient):
-    """An nbclient that records at most `output_bytes` of output per cell, then a notice."""
+    """An nbclient that records at most `output_bytes` of output per cell, then a notice.
+
+    It also deletes the kernel's connection file once the kernel has read it, so a
+    submission running beside it cannot find the file and drive this kernel.
+    """
 
     def __init__(self, nb, *, output_bytes: int = 1 * MiB, **kwargs):
         super().__init__(nb, **kwargs)
         self.output_bytes = output_bytes
         self._recorded: dict[int, int] = {}
+
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        try:
+            os.remove(self.km.connection_file)
+        except (OSError, TypeError):
+            pass
+        return client
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(str(msg.get("content", {})))

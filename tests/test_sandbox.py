@@ -94,6 +94,15 @@ def test_a_flood_of_output_is_recorded_only_up_to_the_cap():
     assert len(text) < 4096 + 2000
 
 
+def test_the_connection_file_is_gone_once_the_kernel_is_running():
+    """Another submission on the same machine cannot find this kernel's key on disk."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os, sys\npath = sys.argv[sys.argv.index('-f') + 1]\n"
+                                          "print(path.endswith('.json'), os.path.exists(path))")]
+    sandbox.CappedNotebookClient(nb, kernel_name="python3", timeout=60).execute()
+    assert nb.cells[0].outputs[0]["text"].split() == ["True", "False"]
+
+
 def test_kill_stragglers_finds_children_by_marker_even_in_another_session():
     """A process that left the group (setsid) but kept the marker is found and killed."""
     marker = sandbox.new_marker()
