@@ -180,6 +180,15 @@ def test_rendering_html_without_an_output_folder_says_to_pass_one():
         run_notebooks.execute_all(render_html=True)
 
 
+def test_the_timing_table_totals_the_notebooks_and_marks_unknown_cpu_time():
+    """The report lists each notebook's wall and CPU seconds with totals; unknown CPU time shows as '?'."""
+    runs = [run_notebooks.NotebookRun("01-a", 10.0, None, cpu_seconds=8.0),
+            run_notebooks.NotebookRun("02-b", 5.5, None, cpu_seconds=4.5)]
+    assert run_notebooks.timing_table(runs).splitlines()[-1].split() == ["total", "15.5", "12.5"]
+    unknown = [run_notebooks.NotebookRun("01-a", 10.0, None)]
+    assert run_notebooks.timing_table(unknown).splitlines()[-1].split() == ["total", "10.0", "?"]
+
+
 # --- executed in real Jupyter kernels -------------------------------------------------------------
 
 
