@@ -23,38 +23,52 @@ import json
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .audit_bank import check_cells, exercise_of, fill_release, graded_test_ids, instructor_solutions, load_bank, submissions
-from .audit_nbgrader import CourseCopy
+from .audit_nbgrader import NOT_EMPTY, CourseCopy
 from .audit_report import AnswerResult, AuditReport, format_table, to_json
 
 ASSIGNMENT = "layers-and-blocks"
 DEFAULT_COURSE = Path(__file__).resolve().parent.parent / "exercises"
+# Each grader runs one kernel at a time; two keep both cores of a small CI machine busy.
+DEFAULT_JOBS = 2
 
 
 def run_audit(course: Path = DEFAULT_COURSE, bank: Path | None = None, assignment: str = ASSIGNMENT,
-              work_dir: Path | None = None) -> AuditReport:
-    """Grade the bank (default: ``<course>/audit``) against the assignment and return what the tests did."""
+              work_dir: Path | None = None, jobs: int = DEFAULT_JOBS) -> AuditReport:
+    """Grade the bank (default: ``<course>/audit``) against the assignment and return what the tests did.
+
+    The submissions are shared out over ``jobs`` course copies (``grader-0``,
+    ``grader-1``, ... under ``work_dir``), each graded by its own
+    ``nbgrader autograde`` with its own gradebook, side by side.
+    """
     started = time.monotonic()
     course = Path(course)
+    if work_dir is not None and Path(work_dir).is_dir() and any(Path(work_dir).iterdir()):
+        raise ValueError(NOT_EMPTY.format(path=work_dir))
     answers = load_bank(Path(bank) if bank else course / "audit")
     with tempfile.TemporaryDirectory(prefix="d2lblocks-audit-") as scratch:
-        copy = CourseCopy.make(course, Path(work_dir) if work_dir else Path(scratch))
-        name, source = copy.source(assignment)
+        base = Path(work_dir) if work_dir else Path(scratch)
+        first = CourseCopy.make(course, base / "grader-0")
+        name, source = first.source(assignment)
         check_cells(answers, source)
-        release = copy.generate(assignment)
         solutions = instructor_solutions(source)
         plans = submissions(answers, solutions)
+        graders = [first] + [CourseCopy.make(course, base / f"grader-{g}") for g in range(1, max(1, min(jobs, len(plans))))]
+        with ThreadPoolExecutor(len(graders)) as pool:
+            release = list(pool.map(lambda grader: grader.generate(assignment), graders))[0]
         for k, plan in enumerate(plans):
             chosen = {cell: (answer.source if answer else solutions[cell]) for cell, answer in plan.items()}
-            copy.submit(assignment, _student(k), name, fill_release(release, chosen))
-        copy.autograde(assignment)
+            graders[k % len(graders)].submit(assignment, _student(k), name, fill_release(release, chosen))
+        with ThreadPoolExecutor(len(graders)) as pool:
+            list(pool.map(lambda grader: grader.autograde(assignment), graders))
         tests = graded_test_ids(source)
         results: list[AnswerResult] = []
         cascades: list[str] = []
         for k, plan in enumerate(plans):
-            scores = copy.results(assignment, _student(k), name)
+            scores = graders[k % len(graders)].results(assignment, _student(k), name)
             bank_exercises = {exercise_of(cell) for cell, answer in plan.items() if answer}
             for cell, answer in plan.items():
                 own = tuple(scores[t] for t in tests if exercise_of(t) == exercise_of(cell) and t in scores)
@@ -78,11 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", type=Path, default=DEFAULT_COURSE, help="nbgrader course folder (default: exercises/)")
     parser.add_argument("--bank", type=Path, default=None, help="answer bank (default: <course>/audit)")
     parser.add_argument("--assignment", default=ASSIGNMENT, help="assignment id (default: %(default)s)")
-    parser.add_argument("--keep", type=Path, default=None, help="grade in this folder and keep it (for a look at the notebooks)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="grade in this (empty or new) folder and keep it, to look at the graded notebooks")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                        help="nbgrader processes grading side by side (default: %(default)s)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON to this file")
     args = parser.parse_args(argv)
     try:
-        report = run_audit(args.course, args.bank, args.assignment, args.keep)
+        if args.jobs < 1:
+            raise ValueError(f"--jobs must be at least 1 (one nbgrader process), got {args.jobs}.")
+        report = run_audit(args.course, args.bank, args.assignment, args.keep, args.jobs)
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"audit: {error}", file=sys.stderr)
         return 2

@@ -29,6 +29,11 @@ NBGRADER_MISSING = (
     "or put the virtualenv's bin folder on PATH."
 )
 NBGRADER_FAILED = "`nbgrader {command}` failed with exit status {status}; the end of its log:\n{log}"
+NOT_EMPTY = "{path} already holds files; give the audit an empty (or new) folder to grade in, so old results cannot mix in."
+NOT_GRADED = (
+    "nbgrader left no grades for {student}'s {name}: its autograde failed on that notebook. "
+    "Rerun with --keep DIR and look at DIR/autograded/{student}/."
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class CourseCopy:
         if not (course / "nbgrader_config.py").is_file() or not (course / "source").is_dir():
             raise FileNotFoundError(NOT_A_COURSE.format(path=course))
         where = Path(where)
+        if where.is_dir() and any(where.iterdir()):
+            raise ValueError(NOT_EMPTY.format(path=where))
         where.mkdir(parents=True, exist_ok=True)
         shutil.copy2(course / "nbgrader_config.py", where / "nbgrader_config.py")
         shutil.copytree(course / "source", where / "source", dirs_exist_ok=True)
@@ -100,14 +107,19 @@ class CourseCopy:
 
     def results(self, assignment: str, student: str, name: str) -> dict[str, CellScore]:
         """Scores from the gradebook, messages from the autograded notebook, by grade id of each test cell."""
-        from nbgrader.api import Gradebook  # imported late: nbgrader is slow to import
+        from nbgrader.api import Gradebook, MissingEntry  # imported late: nbgrader is slow to import
 
+        if not (self.root / "autograded" / student / assignment / name).is_file():
+            raise RuntimeError(NOT_GRADED.format(student=student, name=name))
         graded = nbformat.read(self.root / "autograded" / student / assignment / name, as_version=4)
         failures = {cell.metadata["nbgrader"]["grade_id"]: _failure(cell) for cell in graded.cells
                     if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"}
         url = f"sqlite:///{self.root / 'gradebook.db'}"
         with Gradebook(url) as gradebook:
-            submission = gradebook.find_submission_notebook(Path(name).stem, assignment, student)
+            try:
+                submission = gradebook.find_submission_notebook(Path(name).stem, assignment, student)
+            except MissingEntry:
+                raise RuntimeError(NOT_GRADED.format(student=student, name=name)) from None
             scores = {grade.name: (grade.score, grade.max_score) for grade in submission.grades}
         return {grade_id: CellScore(grade_id, scores[grade_id][0], scores[grade_id][1], *failures[grade_id])
                 for grade_id in failures if grade_id in scores}

@@ -160,3 +160,15 @@ def test_audit_catches_every_wrong_answer_and_passes_every_right_one(audit_run):
         assert result["verdict"] == expected, result
     assert "wrong_python_list" in audit_run.table and "instructor solution" in audit_run.table
     assert "wrong answers caught with a teaching message: " in audit_run.table
+
+
+def test_audit_refuses_to_grade_into_a_folder_that_already_holds_files(tmp_path, capsys):
+    """Old submissions in the --keep folder would mix into the results."""
+    (tmp_path / "old.txt").write_text("left over")
+    assert audit.main(["--keep", str(tmp_path)]) == 2
+    assert "already holds files; give the audit an empty (or new) folder" in capsys.readouterr().err
+
+
+def test_audit_needs_at_least_one_grader(capsys):
+    assert audit.main(["--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err

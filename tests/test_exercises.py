@@ -130,7 +130,7 @@ def test_instructor_solutions_are_the_source_cells_without_markers():
 @pytest.mark.slow
 def test_generate_assignment_reproduces_the_committed_release(audit_run):
     """The release is generated, not hand written: regenerating it from source changes nothing."""
-    fresh = notebook(audit_run.course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    fresh = notebook(audit_run.course / "grader-0" / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     committed = notebook(RELEASE)
     assert [c.source for c in fresh.cells] == [c.source for c in committed.cells], \
         "exercises/release is stale: run `nbgrader generate_assignment layers-and-blocks --force` in exercises/"
@@ -154,6 +154,6 @@ def test_instructor_solutions_earn_full_marks_with_stock_autograde(audit_run):
     scores = {t["grade_id"]: t for r in instructor for t in r["tests"]}
     assert set(scores) == set(graded_test_ids(source))
     assert [t for t in scores.values() if t["score"] != t["max_score"] or t["error"]] == []
-    graded = notebook(audit_run.course / "autograded" / "audit-00" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    graded = notebook(audit_run.course / "grader-0" / "autograded" / "audit-00" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     outputs = [o for c in graded.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code" for o in c.outputs]
     assert [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"] == []
