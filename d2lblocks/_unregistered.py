@@ -111,12 +111,19 @@ def _registered_objects(model: nn.Module) -> dict[int, Any]:
     seen: dict[int, Any] = {}
     for module in model.modules():
         seen[id(module)] = module
-    for tensor in [*model.parameters(), *model.buffers()]:
-        seen[id(tensor)] = tensor
+        for tensor in [*module._parameters.values(), *module._buffers.values()]:
+            if tensor is not None:
+                seen[id(tensor)] = tensor
     return seen
 
 
+_PLAIN_VALUES = (int, float, bool, str, bytes, type(None))
+
+
 def _walk(accessor: str, value: Any, container: str, depth: int) -> Iterator[tuple[str, str, Any]]:
+    # Most attributes are plain settings (in_features, kernel_size=(3, 3)): skip them cheaply.
+    if isinstance(value, _PLAIN_VALUES) or (isinstance(value, tuple) and all(isinstance(v, _PLAIN_VALUES) for v in value)):
+        return
     if isinstance(value, (nn.Module, torch.Tensor)):
         yield accessor, container, value
         return
