@@ -246,7 +246,7 @@ def test_the_efficiency_section_prints_a_speed_up_table_and_the_graph_break(exec
     rows = re.findall(r"^(chimera|loop-free chimera)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x$", text, re.M)
     assert [r[0] for r in rows] == ["chimera", "loop-free chimera"]
     for _, eager, compiled, ratio in rows:
-        assert float(ratio) == pytest.approx(float(eager) / float(compiled), abs=0.01)
+        assert float(ratio) == pytest.approx(float(eager) / float(compiled), rel=0.02, abs=0.01)  # printed rounded
     breaks = [int(n) for n in re.findall(r"graph breaks?:\s+(\d+)", text)]
     assert breaks[0] >= 1 and breaks[-1] == 0  # the while loop breaks it; the loop-free rewrite does not
     assert "while X.abs().sum() > 1" in text  # the break is traced back to the loop's line
