@@ -198,7 +198,7 @@ print("ENV", sorted(os.environ))
                 {"ex1_answer": course.SOLUTIONS["ex1_answer"],
                  "ex2_answer": course.SOLUTIONS["ex2_answer"].replace(
                      "return self.lin(X)", "while True:\n            pass")},
-                limits=Limits(cell_timeout_s=3.0, wall_timeout_s=90.0), expect_status=TIMEOUT,
+                limits=Limits(cell_timeout_s=8.0, wall_timeout_s=90.0), expect_status=TIMEOUT,
                 expect_zero=("ex2_test",), expect_full=("ex1_test",)),
     HostileCase("ignore-interrupts", "isolation caps",
                 "ignores SIGINT and loops forever, so only the wall clock can stop it",
@@ -207,21 +207,18 @@ print("ENV", sorted(os.environ))
     HostileCase("survivors", "isolation caps",
                 "starts `sleep 1000` and a double-forked, setsid, environment-less daemon",
                 _attack("""
-import os, subprocess, time
+import os, subprocess
 child = subprocess.Popen(["sleep", "1000"])
 read, write = os.pipe()
 if os.fork() == 0:
     os.setsid()
-    if os.fork() == 0:
+    daemon = os.fork()
+    if daemon == 0:
         os.chdir("/")
         os.execve("/bin/sleep", ["sleep", "1000"], {})
-    os.write(write, b"ok")
+    os.write(write, str(daemon).encode())
     os._exit(0)
-os.read(read, 2)
-time.sleep(0.5)
-daemons = [int(p) for p in os.listdir("/proc") if p.isdigit() and p != str(child.pid)
-           and open(f"/proc/{p}/cmdline", "rb").read() == b"sleep\\x001000\\x00"]
-print("PIDS", [child.pid] + daemons)
+print("PIDS", [child.pid, int(os.read(read, 32))])
 """, course.SOLUTIONS["ex1_answer"]), honest_base=True, expect_status=GRADED, expect_zero=(),
                 expect_full=("ex1_test", "ex2_test"), probe="no-survivors"),
 )
