@@ -92,6 +92,16 @@ def test_every_required_example_and_pitfall_appears(name):
     assert [needle for needle in REQUIRED[name] if needle not in text] == []
 
 
+def test_the_first_notebook_follows_the_chapter_in_order():
+    """The chapter's examples come in the book's order, then the other editions, the summary and exercises."""
+    text = source("01-layers-and-blocks")
+    order = ["nn.Sequential(nn.LazyLinear(256)", "class MLP(nn.Module)", "class MySequential(nn.Module)",
+             "class FixedHiddenMLP(nn.Module)", "class NestMLP(nn.Module)", "## Efficiency", "torch.compile(",
+             "MXNet Gluon and Keras", "## Summary", "## Exercises"]
+    positions = [text.find(needle) for needle in order]
+    assert -1 not in positions and positions == sorted(positions)
+
+
 @pytest.mark.parametrize("name", COURSE)
 def test_notebooks_pick_their_device_with_try_gpu_and_never_hard_code_one(name):
     """The same notebook runs on a GPU machine and a laptop without an edit."""
