@@ -126,3 +126,14 @@ def test_submit_names_a_wrong_job():
     executor._closed = False
     with pytest.raises(TypeError, match="GradeJob"):
         executor.submit({"student_id": "ada"})
+
+
+@pytest.mark.slow
+def test_without_a_scheduler_the_executor_starts_its_own_local_cluster():
+    """The embedded default: a LocalCluster of single-threaded worker processes grades for real."""
+    job = jobs()[0]
+    with make_executor(workers=1) as executor:
+        assert len(executor.client.scheduler_info()["workers"]) == 1
+        result = executor.submit(job).result(timeout=240)
+    assert result.student_id == "ada" and result.status == "graded"
+    assert [(c.grade_id, c.score) for c in result.cells] == [("ex1_test", 1.0), ("ex2_test", 1.0)]
