@@ -32,6 +32,8 @@ ANSWER_MISSING = ("the answer cell {answer} is missing (deleted, or its nbgrader
                   "into the cell marked YOUR CODE HERE")
 TEST_DELETED = "the test cell {test} was deleted; tests belong to the assignment and must stay in the notebook"
 TEST_EDITED = "the test cell {test} was edited; the original test was run, and a changed test scores 0"
+TEST_STALE = ("the test cell {test} is as released but the course has changed it since; "
+              "the current test was run")
 TEST_DUPLICATED = "the test cell {test} appears {count} times; a copied test scores 0"
 
 
@@ -152,6 +154,16 @@ def _unique_cell_ids(nb) -> None:
     nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
 
 
+def _untouched_since_release(cell, source: str) -> bool:
+    """The student's copy still matches the checksum it was released with: the instructor changed the test."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if "checksum" not in meta:
+        return False
+    probe = nbformat.from_dict(copy.deepcopy(dict(cell)))
+    probe.source = source
+    return utils.compute_checksum(probe) == meta["checksum"]
+
+
 def _check_test(gid: str, master_cell, copies: list, out: Assembly) -> None:
     if not copies:
         reason = TEST_DELETED.format(test=gid)
@@ -161,6 +173,9 @@ def _check_test(gid: str, master_cell, copies: list, out: Assembly) -> None:
         theirs = copies[0].get("source", "")
         theirs = "".join(theirs) if isinstance(theirs, list) else theirs
         if theirs.strip() in (_public_source(master_cell), master_cell.source.strip()):
+            return
+        if _untouched_since_release(copies[0], theirs):
+            out.findings.append(TEST_STALE.format(test=gid))
             return
         reason = TEST_EDITED.format(test=gid)
     out.findings.append(reason)

@@ -13,13 +13,14 @@ Example::
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader import utils
-from nbgrader.preprocessors import ClearOutput, ClearSolutions, ComputeChecksums
+from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, ComputeChecksums
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -63,16 +64,46 @@ def load_config(course_dir: Path) -> Config:
     return Config()
 
 
+def public_lines(master: nbformat.NotebookNode) -> set[str]:
+    """Every line students see in the release (hidden tests removed), stripped."""
+    released, _ = ClearHiddenTests().preprocess(nbformat.from_dict(master), {})
+    return {line.strip() for cell in released.cells for line in cell.source.splitlines()}
+
+
 def hidden_test_lines(master: nbformat.NotebookNode) -> list[str]:
-    """Every non-trivial line inside a hidden-test region: what feedback must never show."""
-    lines = []
+    """Every non-trivial line that only a hidden-test region holds: what feedback must never show.
+
+    A line that students also see, even inside a longer line (e.g. `X = torch.rand(2, 20)` in a
+    visible test), is no secret.
+    """
+    seen, lines = public_lines(master), []
+    public_text = "\n".join(seen)
     for cell in master.cells:
         for region in _HIDDEN.findall(cell.source):
             for line in region.splitlines()[1:]:
                 text = line.strip()
-                if len(text) >= 8 and not text.startswith("#") and "END HIDDEN" not in text:
+                if (len(text) >= 8 and not text.startswith("#") and "END HIDDEN" not in text
+                        and text not in public_text and text not in lines):
                     lines.append(text)
     return lines
+
+
+def course_imports(master: nbformat.NotebookNode) -> list[str]:
+    """Modules the instructor's cells import (e.g. torch, d2lblocks): worth importing before any kernel starts."""
+    names = []
+    for cell in master.cells:
+        if cell.cell_type != "code" or utils.is_solution(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    return list(dict.fromkeys(names))
 
 
 def build_master(source_nb: nbformat.NotebookNode, config: Config) -> nbformat.NotebookNode:

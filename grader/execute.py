@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,7 @@ from .job import Limits
 # name a student could rely on without importing it (stock nbgrader parity).
 WARM_IMPORTS = ("torch",)
 TIMEOUT_ENAME = "CellTimeoutError"
+INTERRUPT_GRACE_S = 5.0  # how long an interrupted cell may take to stop before the kernel is killed
 
 
 @dataclass
@@ -78,12 +81,21 @@ def kernel_arguments(warm_imports=WARM_IMPORTS) -> list[str]:
 
 
 def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env: dict | None = None,
-                 launch_prefix: list[str] | None = None) -> Kernel:
-    """Launch a kernel in `workdir` (a new scratch folder if None); returns without waiting for it."""
+                 launch_prefix: list[str] | None = None, zygote=None, memory_bytes: int | None = None) -> Kernel:
+    """Launch a kernel in `workdir` (a new scratch folder if None); returns without waiting for it.
+
+    With `zygote` (a `grader.zygote.Zygote`) the kernel is forked from that pre-warmed server
+    (with `memory_bytes` as its address-space cap) instead of starting a new interpreter.
+    """
     owns = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="d2lblocks-grade-")) if workdir is None else Path(workdir)
     km = AsyncKernelManager(kernel_name="python3")
-    if launch_prefix:
+    if zygote is not None:
+        from .zygote import ZygoteProvisioner
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = ZygoteProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        km.provisioner.zygote, km.provisioner.memory_bytes = zygote, memory_bytes
+    elif launch_prefix:
         argv = [sys.executable if a == "python" else a for a in km.kernel_spec.argv]
         km.kernel_spec.argv = list(launch_prefix) + argv
     kernel_env = dict(os.environ if env is None else env)
@@ -102,6 +114,7 @@ class Execution:
     crashed: str = ""  # why the kernel died, if it did
     timed_out_cells: set = field(default_factory=set)  # indices of cells that hit the cell timeout
     last_cell: int = -1  # index of the last cell that finished
+    stuck_cell: int | None = None  # a cell that ignored the interrupt at its timeout; the kernel was killed
 
 
 def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
@@ -110,16 +123,21 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
     timer = threading.Timer(limits.wall_timeout_s, _wall_clock_fired, args=(kernel, result))
     timer.daemon = True
 
-    def on_cell_executed(cell, cell_index, execute_reply):
+    async def on_cell_executed(cell, cell_index, execute_reply):
         result.last_cell = cell_index
         content = execute_reply.get("content", {})
-        if content.get("ename") == TIMEOUT_ENAME:
-            result.timed_out_cells.add(cell_index)
         if content.get("status") == "error" and not any(
                 o.get("output_type") == "error" for o in cell.get("outputs", [])):
             # a timeout leaves no error output of its own; add one so the cell scores 0
             cell.outputs.append(nbformat.v4.new_output("error", ename=content.get("ename", "Error"),
                                                        evalue=content.get("evalue", ""), traceback=[]))
+        if content.get("ename") == TIMEOUT_ENAME:
+            result.timed_out_cells.add(cell_index)
+            if not await _responds(client.kc, min(INTERRUPT_GRACE_S, limits.cell_timeout_s)):
+                # The cell ignored the interrupt (e.g. it blocks SIGINT): waiting for the wall
+                # clock would only waste time, and every later cell would queue behind it.
+                result.stuck_cell = cell_index
+                _wall_clock_fired(kernel, result)
 
     client = NotebookClient(
         nb, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
@@ -128,8 +146,9 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
                           f"the cell ran longer than {limits.cell_timeout_s:g} s and was stopped",
                           "traceback": []},
         on_cell_executed=on_cell_executed, record_timing=False,
+        # The wall clock starts once the kernel is ready: its boot (importing torch) is not the student's time.
+        on_notebook_start=lambda notebook: timer.start(),
         resources={"metadata": {"path": str(kernel.workdir)}})
-    timer.start()
     try:
         # The kernel is killed by its owner, not shut down politely: that wait costs a second.
         client.execute(cleanup_kc=False)
@@ -146,6 +165,20 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
         if client.kc is not None:
             client.kc.stop_channels()
     return result
+
+
+async def _responds(kc, grace_s: float) -> bool:
+    """Whether the kernel answers a kernel_info request within `grace_s` (it is idle again)."""
+    msg_id = kc.kernel_info()
+    deadline = time.monotonic() + grace_s
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            reply = await kc.get_shell_msg(timeout=left)
+        except queue.Empty:
+            return False
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            return True
+    return False
 
 
 def _wall_clock_fired(kernel: Kernel, result: Execution) -> None:

@@ -29,8 +29,10 @@ from jupyter_core.utils import ensure_event_loop
 
 from .execute import Kernel, start_kernel
 from .job import GradeJob, GradeResult
+from .zygote import Zygote
 from .worker import grade_one
 
+DEFAULT_WARM_MODULES = ("torch", "torch._dynamo")  # torch's first optimizer imports _dynamo: seconds
 BAD_WORKERS = "--workers must be a whole number of at least 1 (the CPU cores to use), got {value!r}"
 NO_CLUSTER = ("--scheduler needs the cluster executor (grader.cluster), which could not be loaded: {error}. "
               "Grade on this machine by leaving out --scheduler.")
@@ -46,11 +48,18 @@ class LocalExecutor:
     """Parallel grading on this machine, one fresh pre-warmed kernel per submission."""
 
     def __init__(self, workers: int | None = None, *, warm: bool = True,
-                 kernel_factory: Callable[[], Kernel] = start_kernel):
+                 kernel_factory: Callable[[], Kernel] | None = None, warm_modules=DEFAULT_WARM_MODULES,
+                 memory_bytes: int | None = None):
         workers = (os.cpu_count() or 1) if workers is None else workers
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ValueError(BAD_WORKERS.format(value=workers))
-        self.workers, self.warm, self.kernel_factory = workers, warm, kernel_factory
+        self.workers, self.warm = workers, warm
+        self.zygote = None
+        if kernel_factory is None and warm and hasattr(os, "fork"):
+            # One fork server imports torch and the course's modules once for every kernel.
+            self.zygote = Zygote(list(dict.fromkeys([*DEFAULT_WARM_MODULES, *warm_modules])))
+        self.memory_bytes = memory_bytes
+        self.kernel_factory = kernel_factory or self._forked_or_new
         self._queue: queue.Queue = queue.Queue()
         self._closing = threading.Event()
         self._threads = [threading.Thread(target=self._serve, name=f"grade-{i}", daemon=True)
@@ -80,6 +89,16 @@ class LocalExecutor:
             self._queue.put(None)
         for thread in self._threads:
             thread.join()
+        if self.zygote is not None:
+            self.zygote.close()
+
+    def _forked_or_new(self) -> Kernel:
+        if self.zygote is not None:
+            try:
+                return start_kernel(zygote=self.zygote, memory_bytes=self.memory_bytes)
+            except RuntimeError:  # the fork server died: keep grading with ordinary kernels
+                self.zygote = None
+        return start_kernel()
 
     def _start(self) -> Kernel | None:
         try:
@@ -111,10 +130,11 @@ class LocalExecutor:
             ensure_event_loop().close()  # this thread's loop; left open it leaks its self-pipe
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+def make_executor(workers: int | None = None, scheduler: str | None = None, *, warm_modules=(),
+                  memory_bytes: int | None = None) -> Executor:
     """A `LocalExecutor`, or the Dask cluster executor when a scheduler address is given."""
     if scheduler is None:
-        return LocalExecutor(workers)
+        return LocalExecutor(workers, warm_modules=warm_modules, memory_bytes=memory_bytes)
     try:
         from . import cluster  # imported only when asked for: Dask start-up is slow
         return cluster.make_executor(scheduler=scheduler, workers=workers)

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import Course, hidden_test_lines, load_course
+from .course import Course, course_imports, hidden_test_lines, load_course
 from .executors import make_executor, result_of
 from .export import write_grades_csv
 from .feedback import render_feedback
@@ -150,7 +150,8 @@ def autograde(opts: Options) -> Summary:
                 progress.update(result)
                 todo.remove(job)
         if todo:
-            executor = make_executor(opts.workers, opts.scheduler)
+            executor = make_executor(opts.workers, opts.scheduler, warm_modules=course_imports(course.master),
+                                     memory_bytes=opts.limits.memory_bytes)
             try:
                 futures = {executor.submit(job): job for job in todo}
                 for future in executor.as_completed(futures):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import hidden_test_lines, load_course
+from .course import hidden_test_lines, load_course, public_lines
 
 _SOLUTION = re.compile(r"BEGIN SOLUTION(.*?)END SOLUTION", re.S)
 NBGRADER_FAILED = "nbgrader generate_assignment failed for {assignment} (exit {code}):\n{output}"
@@ -38,9 +38,14 @@ def solution_lines(source_nb) -> list[str]:
 
 
 def find_release_leaks(source_nb, master_nb, released_nb) -> list[str]:
-    """Solution and hidden-test lines of the source that survive in the released notebook."""
-    released = "\n".join(c.source for c in released_nb.cells)
-    return [line for line in solution_lines(source_nb) + hidden_test_lines(master_nb) if line in released]
+    """Solution and hidden-test lines of the source that survive in the released notebook.
+
+    Lines that the release is meant to show anyway (given code, visible tests) are not leaks.
+    """
+    meant = public_lines(master_nb)
+    released = {line.strip() for c in released_nb.cells for line in c.source.splitlines()}
+    secrets = [line for line in solution_lines(source_nb) if line not in meant] + hidden_test_lines(master_nb)
+    return [line for line in dict.fromkeys(secrets) if line in released]
 
 
 def release(course_dir: str | Path, assignment_id: str) -> tuple[Path, list[str]]:

@@ -83,9 +83,10 @@ def score_notebook(nb, execution: Execution, overrides: dict[str, tuple[str, str
         elif index in execution.timed_out_cells:
             results.append(CellResult(gid, 0.0, max_score, TIMEOUT, failure_reason(cell), source=cell.source))
         elif never_ran and execution.timed_out:
-            results.append(CellResult(gid, 0.0, max_score, TIMEOUT,
-                                      "the notebook ran past its time limit before this test ran",
-                                      source=cell.source))
+            reason = ("an earlier cell ignored the interrupt at its time limit, so the kernel was stopped "
+                      "before this test ran" if execution.stuck_cell is not None else
+                      "the notebook ran past its time limit before this test ran")
+            results.append(CellResult(gid, 0.0, max_score, TIMEOUT, reason, source=cell.source))
         elif never_ran:
             results.append(CellResult(gid, 0.0, max_score, CRASHED, execution.crashed, source=cell.source))
         else:

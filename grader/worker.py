@@ -95,6 +95,8 @@ def _result(job: GradeJob, **fields) -> GradeResult:
 
 
 def _overall(cells: list[CellResult], execution) -> tuple[str, str]:
+    if execution.stuck_cell is not None:
+        return TIMEOUT, "a cell ran past its time limit and ignored the interrupt, so the kernel was stopped"
     if execution.timed_out:
         return TIMEOUT, "the notebook ran past its time limit and was stopped"
     if execution.crashed:

@@ -57,7 +57,7 @@ def test_a_class_with_every_kind_of_broken_submission(tmp_path):
     subs = write_class(tmp_path, course, CLASS)
     out = tmp_path / "out"
     run = grade("autograde", subs, "--out", out, "--course", course, "--workers", 2,
-                "--cell-timeout", 3, "--timeout", 8)
+                "--cell-timeout", 3, "--timeout", 20)
     assert run.returncode == 0, run.stderr
     assert "graded renamed notebook" in run.stderr and f"{len(CLASS)}/{len(CLASS)}" in run.stderr
     assert "mean score" in run.stdout and "ex1:" in run.stdout
