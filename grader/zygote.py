@@ -57,6 +57,8 @@ def _become_kernel(request: dict) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        # ipykernel exits when this parent goes away: the server ends when the coordinator dies.
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
         if request.get("memory_bytes"):
             resource.setrlimit(resource.RLIMIT_AS, (request["memory_bytes"],) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -65,7 +67,8 @@ def _become_kernel(request: dict) -> None:
         random.seed()  # a fresh process would seed itself from the OS; forked ones must not share a stream
         if "numpy" in sys.modules:
             sys.modules["numpy"].random.seed()
-        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        # (the traitlet's default was read when the server imported ipykernel, so pass it explicitly)
+        sys.argv = ["ipykernel_launcher", *request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
         from ipykernel import kernelapp
         kernelapp.launch_new_instance()
     except BaseException:
