@@ -59,8 +59,11 @@ class NotebookRun:
 
 
 def _kernel_env() -> dict[str, str]:
-    # The kernel imports d2lblocks from this checkout even where the package is not installed.
-    env = dict(os.environ)
+    """The kernel's environment: this checkout importable, and settings that keep a small machine fast.
+
+    Each setting is a default: a variable already set in the environment wins.
+    """
+    env = dict(os.environ)  # d2lblocks imports from this checkout even where it is not installed:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger notice on Python 3.11+
     # The course's models are tiny: extra threads cannot speed their operations up, but on a machine shared
@@ -71,6 +74,11 @@ def _kernel_env() -> dict[str, str]:
     # that pool costs more than it saves (the efficiency section compiles a dozen small kernels).
     if (os.cpu_count() or 1) <= 4:
         env.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")
+    if sys.platform == "linux":
+        # On an empty compile cache inductor first builds a test program per SIMD instruction set the CPU
+        # lists, to learn whether the compiler can target it: about ten seconds of the course's run on
+        # two cores. Current GCC and Clang target every x86 set inductor uses, so the CPU's own list is trusted.
+        env.setdefault("TORCHINDUCTOR_VEC_ISA_OK", "1")
     return env
 
 
