@@ -91,6 +91,16 @@ def limit_prefix(limits: Limits) -> list[str]:
             str(MAX_PROCESSES), "--"]
 
 
+def cap_this_process(memory_bytes: int) -> None:
+    """The launcher's caps, for a kernel forked from a warm server rather than exec'd."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+
+
 def apply_limits(pid: int | None, limits: Limits) -> bool:
     """Set `limits`'s memory cap on a kernel started earlier; False if that is not possible
     (no such process, or a higher cap than it started with: start a fresh kernel then)."""
@@ -250,5 +260,5 @@ def _reap(adopted: set[int]) -> None:
             pass
 
 
-__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "CappedNotebookClient", "kill_stragglers",
+__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "cap_this_process", "CappedNotebookClient", "kill_stragglers",
            "stragglers", "orphans", "start_ticks", "enable_subreaper", "register_kernel", "new_marker", "MARKER_VARIABLE", "GiB"]

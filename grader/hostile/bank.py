@@ -172,7 +172,7 @@ get_ipython().events.register("pre_run_cell", lambda info: None)
                 _attack("import sys\nsys.exit(0)"), expect_status=GRADED),
     HostileCase("relative-paths", "files and secrets",
                 "looks for the course source, the gradebook and other submissions through ../ paths, "
-                "overwrites any gradebook it finds, and prints its environment",
+                "overwrites any gradebook it finds, and prints its environment (also the one it started with)",
                 _attack("""
 import os
 names = ["source", "gradebook.db", "submitted", "autograded", "exercises", "nbgrader_config.py"]
@@ -183,7 +183,9 @@ for path in found:
         open(path, "w").write("owned")
 print("FOUND", found)
 print("HERE", sorted(os.listdir(".")))
-print("ENV", sorted(os.environ))
+initial = open("/proc/self/environ", "rb").read().split(b"\\0")  # the block the process started with
+print("ENV", sorted(set(os.environ) | {v.split(b"=")[0].decode() for v in initial if v}))
+print("SECRET VALUES", sum(b"hunter2" in v or b"ghp_" in v for v in initial))
 """, course.SOLUTIONS["ex1_answer"]), honest_base=True, expect_status=GRADED, expect_zero=(),
                 expect_full=("ex1_test", "ex2_test"), probe="files-and-secrets"),
     HostileCase("memory-bomb", "isolation caps",
