@@ -28,6 +28,9 @@ from typing import Iterable, Iterator
 from .job import GradeJob
 from .worker import grade_one
 
+_zygote = None  # this worker process's fork server, started by its first job
+_zygote_lock = threading.Lock()
+
 ALLOWED_FAILURES = 3
 BAD_ADDRESS = ("--scheduler must be a Dask scheduler address such as tcp://10.0.0.5:8786 "
                "(start one with `dask scheduler`), got {value!r}")
@@ -79,7 +82,7 @@ class DaskExecutor:
                 return self._tasks[key][1]
             result: Future = Future()
             result.set_running_or_notify_cancel()
-            task = self.client.submit(grade_one, job, pure=False, key=key)
+            task = self.client.submit(grade_on_worker, job, pure=False, key=key)
             self._tasks[key] = (task, result)
         task.add_done_callback(lambda done: _settle(done, result))
         return result
@@ -96,6 +99,25 @@ class DaskExecutor:
             self._cluster.close()
 
 
+def grade_on_worker(job: GradeJob):
+    """`grade_one` on a Dask worker, its kernel forked from the worker's warm server (torch
+    imported once per worker, not once per submission); a fresh kernel if that fails."""
+    global _zygote
+    kernel = None
+    try:
+        from .execute import start_kernel
+        from .zygote import Zygote
+
+        with _zygote_lock:
+            if _zygote is None and hasattr(os, "fork"):
+                _zygote = Zygote()  # exits with this worker: it reads its requests from our pipe
+        if _zygote is not None:
+            kernel = start_kernel(zygote=_zygote, memory_bytes=job.limits.memory_bytes)
+    except Exception:  # grade_one starts an ordinary kernel instead
+        kernel = None
+    return grade_one(job, kernel)
+
+
 def _settle(task, result: Future) -> None:
     """Move a finished Dask task's outcome into the plain Future the coordinator holds."""
     try:
@@ -109,4 +131,4 @@ def make_executor(scheduler: str | None = None, workers: int | None = None) -> D
     return DaskExecutor(scheduler=scheduler, workers=workers)
 
 
-__all__ = ["DaskExecutor", "make_executor", "task_key", "ALLOWED_FAILURES"]
+__all__ = ["DaskExecutor", "make_executor", "task_key", "grade_on_worker", "ALLOWED_FAILURES"]
