@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from grader_fixtures import ASSIGNMENT, make_course, write_class
 
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
 from grader.cli import main
 from grader.course import hidden_test_lines, load_course
 from grader.feedback import find_leaks
@@ -88,6 +91,12 @@ def test_a_class_with_every_kind_of_broken_submission(tmp_path):
     assert "negative numbers" in (out / "feedback" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert (out / "autograded" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
     assert (out / "grade-distribution.png").read_bytes()[:4] == b"\x89PNG"
+
+    # What formgrader reads: the course's source with our gradebook and autograded notebooks.
+    api = NbGraderAPI(coursedir=CourseDirectory(root=str(course), db_url=f"sqlite:///{out / 'gradebook.db'}",
+                                                autograded_directory=str(out / "autograded")))
+    listed = {s["student"]: s for s in api.get_submissions(ASSIGNMENT)}
+    assert sorted(listed) == sorted(CLASS) and listed["alice"]["autograded"] and listed["alice"]["score"] == 3.0
 
     export = grade("export", "--out", out, "--course", course, "--to", "-")
     assert export.returncode == 0 and export.stdout.splitlines()[1].startswith("alice,,3,4,graded,1")
