@@ -59,7 +59,9 @@ def _become_kernel(request: dict) -> None:
         os.environ.update(request["env"])
         # ipykernel exits when this parent goes away: the server ends when the coordinator dies.
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
-        if request.get("memory_bytes"):
+        # CUDA reserves far more address space than it uses, so on a GPU machine a cap on the
+        # address space would stop torch.cuda from starting at all.
+        if request.get("memory_bytes") and not os.path.exists("/dev/nvidia0"):
             resource.setrlimit(resource.RLIMIT_AS, (request["memory_bytes"],) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         sys.path[0] = request["cwd"]  # as for `python -m`: the kernel's folder, not the server's
