@@ -78,3 +78,15 @@ def test_kernel_started_without_the_server_works_too():
         assert _text(nb.cells[0]).strip() == "42" and os.getpgid(kernel.pid) == kernel.pid
     finally:
         kernel.kill()
+
+
+def test_memory_cap_stops_a_runaway_allocation(zygote):
+    """With a 3 GiB cap, asking for 4 GiB fails inside the notebook instead of swamping the machine."""
+    if os.path.exists("/dev/nvidia0"):
+        pytest.skip("the address-space cap is left off on GPU machines")
+    kernel = start_kernel(zygote=zygote, memory_bytes=3 << 30)
+    try:
+        nb, run = _run(kernel, "block = bytearray(4 << 30)")
+        assert not run.crashed and nb.cells[0].outputs[0]["ename"] == "MemoryError"
+    finally:
+        kernel.kill()
