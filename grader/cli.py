@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wall-clock seconds per submission; the kernel is killed after (default 300)")
     p.add_argument("--memory-gb", type=_positive(float), default=4.0, help="memory cap per submission (GiB)")
     p.add_argument("--regrade", action="store_true", help="grade again students already graded")
+    p.add_argument("--student", action="append", default=[], metavar="ID",
+                   help="grade only this student, again even if unchanged (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("feedback", help="write per-student feedback HTML (no hidden tests) again")
@@ -95,7 +97,7 @@ def _autograde(args) -> int:
     limits = Limits(cell_timeout_s=args.cell_timeout, wall_timeout_s=args.timeout,
                     memory_bytes=int(args.memory_gb * GiB))
     opts = Options(args.submissions, args.out, args.course, args.assignment, args.workers, args.db_url,
-                   args.scheduler, limits, args.regrade, not args.quiet)
+                   args.scheduler, limits, args.regrade, tuple(args.student), not args.quiet)
     summary = autograde(opts)
     print(summary.text())
     print(f"grades: {opts.out_dir / 'grades.csv'}  picture: {opts.out_dir / 'grade-distribution.svg'}")

@@ -34,6 +34,8 @@ from .report import Summary, histogram_png, histogram_svg, summarize
 
 DEFAULT_COURSE = Path(__file__).resolve().parent.parent / "exercises"
 DEFAULT_ASSIGNMENT = "layers-and-blocks"
+UNKNOWN_STUDENT = ("no submission for {names} in {path}; --student takes the folder (or file) name of a "
+                   "student's submission, e.g. --student alice for {path}/alice/")
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Options:
     scheduler: str | None = None
     limits: Limits = field(default_factory=Limits)
     regrade: bool = False  # grade again even students whose submission is unchanged
+    students: tuple[str, ...] = ()  # only these students, graded again even if unchanged
     progress: bool = True
 
     @property
@@ -139,7 +142,12 @@ def autograde(opts: Options) -> Summary:
                 print(f"note: {note}", file=sys.stderr)
     hidden = hidden_test_lines(course.master)
     with GradebookWriter(opts.database, course) as gb:
-        done = {} if opts.regrade else gb.done()
+        done = {} if opts.regrade or opts.students else gb.done()
+        if opts.students:
+            unknown = sorted(set(opts.students) - {s.student_id for s in subs})
+            if unknown:
+                raise ValueError(UNKNOWN_STUDENT.format(names=", ".join(unknown), path=opts.submissions))
+            subs = [s for s in subs if s.student_id in opts.students]
         jobs = [make_job(s, course, opts.limits) for s in subs]
         todo = [j for j in jobs if done.get(j.student_id) != j.submission_digest]
         progress = Progress(len(todo), opts.progress)

@@ -51,6 +51,11 @@ def test_nonsense_options_are_refused_with_the_reason(tmp_path, capsys):
     assert "positive number" in capsys.readouterr().err
     assert main(["autograde", str(tmp_path), "--course", str(tmp_path / "nope")]) == 2
     assert "--course DIR" in capsys.readouterr().err
+    course = make_course(tmp_path)
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    assert main(["autograde", str(tmp_path / "subs"), "--course", str(course), "--out", str(tmp_path / "out"),
+                 "--student", "zed"]) == 2
+    assert "no submission for zed" in capsys.readouterr().err
 
 
 @pytest.mark.slow

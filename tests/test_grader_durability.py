@@ -90,6 +90,10 @@ def test_regrade_is_idempotent_keeps_hand_grades_and_newest_submission_wins(tmp_
 
     assert subprocess.run(_cmd(subs, out, course), timeout=300).returncode == 0
     assert _committed(out / "gradebook.db") == first, "an unchanged class must not be graded again"
+    assert subprocess.run(_cmd(subs, out, course, "--student", "bob"), timeout=300).returncode == 0
+    again = _committed(out / "gradebook.db")
+    assert again["alice"] == first["alice"] and again["bob"] != first["bob"]
+    assert _grades(db_url, "bob")[0]["ex2_test_double"][0] == 1.0
 
     (subs / "alice" / NOTEBOOK).write_bytes(student_notebook(course, {
         "ex1_net": "def make_net():\n    return nn.Sequential(nn.Linear(2, 3))",
