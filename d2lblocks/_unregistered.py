@@ -96,14 +96,22 @@ def find_unregistered(model: nn.Module, root_name: str = "net") -> UnregisteredR
     findings: list[Unregistered] = []
     for module_path, module in model.named_modules():
         owner_path = _readable_path(root_name, module_path)
+        recomputed = _recomputed_by_hooks(module)
         for attribute, value in vars(module).items():
-            if attribute in _MODULE_INTERNALS:
+            if attribute in _MODULE_INTERNALS or attribute in recomputed:
                 continue
             for accessor, container, obj in _walk(attribute, value, "attribute", 0):
                 if id(obj) in registered:
                     continue
                 findings.append(_finding(owner_path, module_path, attribute, accessor, container, obj))
     return UnregisteredReport(findings)
+
+
+def _recomputed_by_hooks(module: nn.Module) -> set[str]:
+    # torch.nn.utils.weight_norm and spectral_norm keep `weight` as a plain tensor
+    # that a forward pre-hook rebuilds from registered parameters before every
+    # call: derived, not hidden state. Such hooks name the attribute they own.
+    return {hook.name for hook in module._forward_pre_hooks.values() if isinstance(getattr(hook, "name", None), str)}
 
 
 def _registered_objects(model: nn.Module) -> dict[int, Any]:

@@ -27,6 +27,13 @@ def test_well_registered_models_report_nothing():
     assert "nothing hidden" in repr(report)
 
 
+def test_tensors_that_pytorch_recomputes_from_parameters_before_each_call_are_not_flagged():
+    with pytest.warns(FutureWarning):  # the older weight_norm API is deprecated but still common
+        old_style = torch.nn.utils.weight_norm(nn.Linear(4, 4))
+    assert len(find_unregistered(old_style)) == 0
+    assert len(find_unregistered(torch.nn.utils.spectral_norm(nn.Linear(4, 4)))) == 0
+
+
 def test_each_hiding_place_is_reported_with_its_path_kind_and_container():
     found = {(f.path, f.kind, f.container) for f in find_unregistered(Holder())}
     assert found == {
