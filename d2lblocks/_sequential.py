@@ -43,7 +43,10 @@ class MySequential(nn.Module):
 
     def add(self, block: nn.Module) -> "MySequential":
         """Append ``block`` after the current last block; returns ``self`` so calls chain."""
-        register_block(self, str(len(self._modules)), block)
+        index = len(self._modules)
+        while str(index) in self._modules:  # never overwrite a block, even after one was deleted
+            index += 1
+        register_block(self, str(index), block)
         return self
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:

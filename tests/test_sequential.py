@@ -47,6 +47,13 @@ def test_add_appends_in_order_and_chains():
     assert len(net) == 2
 
 
+def test_add_never_replaces_an_existing_block_even_after_a_deletion():
+    net = MySequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2))
+    del net._modules["1"]
+    net.add(nn.Tanh())
+    assert [type(b).__name__ for b in net] == ["Linear", "Linear", "Tanh"]
+
+
 def test_indexing_supports_negative_indices_and_slices():
     net = make_net()
     assert net[-1] is net[3]
