@@ -29,6 +29,8 @@ NO_COURSE = ("No nbgrader course at {course}: expected {course}/source/{assignme
              "--assignment ID.")
 SEVERAL_NOTEBOOKS = ("{folder} holds {count} notebooks; this grader handles assignments of one "
                      "notebook. Keep one, or pass --assignment for another assignment.")
+# Shorter hidden lines (`net.eval()`) are no secret and turn up in teaching messages.
+MIN_SECRET_CHARS = 16
 _HIDDEN = re.compile(r"BEGIN HIDDEN TESTS(.*?)END HIDDEN TESTS", re.S)
 
 
@@ -82,7 +84,7 @@ def hidden_test_lines(master: nbformat.NotebookNode) -> list[str]:
         for region in _HIDDEN.findall(cell.source):
             for line in region.splitlines()[1:]:
                 text = line.strip()
-                if (len(text) >= 8 and not text.startswith("#") and "END HIDDEN" not in text
+                if (len(text) >= MIN_SECRET_CHARS and not text.startswith("#") and "END HIDDEN" not in text
                         and text not in public_text and text not in lines):
                     lines.append(text)
     return lines

@@ -112,7 +112,8 @@ class Execution:
 
     timed_out: bool = False  # the wall clock fired
     crashed: str = ""  # why the kernel died, if it did
-    timed_out_cells: set = field(default_factory=set)  # indices of cells that hit the cell timeout
+    timed_out_cells: set = field(default_factory=set)  # ids of cells that hit the cell timeout
+    ran: set = field(default_factory=set)  # ids of the cells that finished (ids survive removing harness cells)
     last_cell: int = -1  # index of the last cell that finished
     stuck_cell: int | None = None  # a cell that ignored the interrupt at its timeout; the kernel was killed
 
@@ -125,6 +126,7 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
 
     async def on_cell_executed(cell, cell_index, execute_reply):
         result.last_cell = cell_index
+        result.ran.add(cell.get("id"))
         content = execute_reply.get("content", {})
         if content.get("status") == "error" and not any(
                 o.get("output_type") == "error" for o in cell.get("outputs", [])):
@@ -132,7 +134,7 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
             cell.outputs.append(nbformat.v4.new_output("error", ename=content.get("ename", "Error"),
                                                        evalue=content.get("evalue", ""), traceback=[]))
         if content.get("ename") == TIMEOUT_ENAME:
-            result.timed_out_cells.add(cell_index)
+            result.timed_out_cells.add(cell.get("id"))
             if not await _responds(client.kc, min(INTERRUPT_GRACE_S, limits.cell_timeout_s)):
                 # The cell ignored the interrupt (e.g. it blocks SIGINT): waiting for the wall
                 # clock would only waste time, and every later cell would queue behind it.

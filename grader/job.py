@@ -89,6 +89,7 @@ class GradeJob:
     submitted_at: float | None = None  # unix time of the submission file, if known
     intake_status: str = ""
     intake_reason: str = ""
+    check_integrity: bool = True  # wrap every test in grader.integrity's checks (tampering -> `tampered`)
 
     def __post_init__(self):
         if not self.student_id or "/" in self.student_id:

@@ -53,9 +53,8 @@ def manual_result(cell) -> CellResult:
 def _timed_out_answers(nb, execution: Execution) -> dict[str, str]:
     """Tests whose answer cell hit the cell timeout: they fail because of it, so say so."""
     reasons = {}
-    for index in sorted(execution.timed_out_cells):
-        cell = nb.cells[index]
-        if utils.is_solution(cell):
+    for cell in nb.cells:
+        if cell.get("id") in execution.timed_out_cells and utils.is_solution(cell):
             gid = cell.metadata.nbgrader["grade_id"]
             for test in tests_of(gid, nb):
                 reasons.setdefault(test, SLOW_ANSWER.format(answer=gid))
@@ -66,7 +65,7 @@ def score_notebook(nb, execution: Execution, overrides: dict[str, tuple[str, str
     """One `CellResult` per grade cell of the executed notebook `nb`, in notebook order."""
     results = []
     slow_answers = _timed_out_answers(nb, execution)
-    for index, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         if not utils.is_grade(cell):
             continue
         if utils.is_solution(cell):
@@ -74,13 +73,13 @@ def score_notebook(nb, execution: Execution, overrides: dict[str, tuple[str, str
             continue
         gid = cell.metadata.nbgrader["grade_id"]
         max_score = float(cell.metadata.nbgrader["points"])
-        never_ran = index > execution.last_cell and (execution.timed_out or execution.crashed)
+        never_ran = cell.get("id") not in execution.ran and bool(execution.timed_out or execution.crashed)
         if gid in overrides:
             status, reason = overrides[gid]
             results.append(CellResult(gid, 0.0, max_score, status, reason, source=cell.source))
         elif gid in slow_answers:
             results.append(CellResult(gid, 0.0, max_score, TIMEOUT, slow_answers[gid], source=cell.source))
-        elif index in execution.timed_out_cells:
+        elif cell.get("id") in execution.timed_out_cells:
             results.append(CellResult(gid, 0.0, max_score, TIMEOUT, failure_reason(cell), source=cell.source))
         elif never_ran and execution.timed_out:
             reason = ("an earlier cell ignored the interrupt at its time limit, so the kernel was stopped "

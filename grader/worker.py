@@ -21,6 +21,7 @@ import traceback
 import nbformat
 from nbgrader import utils
 
+from . import integrity
 from .assemble import assemble, grade_id
 from .execute import Kernel, execute_notebook, start_kernel
 from .job import (CRASHED, GRADED, INVALID, TAMPERED, TIMEOUT, WRONG_ASSIGNMENT, CellResult,
@@ -164,12 +165,22 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
             target = kernel.workdir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        execution = execute_notebook(graded.notebook, kernel, job.limits)
-        cells = score_notebook(graded.notebook, execution, graded.overrides)
+        notebook, plan = graded.notebook, None
+        if job.check_integrity:
+            notebook, plan = integrity.instrument(notebook)
+        execution = execute_notebook(notebook, kernel, job.limits)
+        findings = list(graded.findings)
+        if plan is not None:  # harness cells removed again; cell ids tie the execution to the rest
+            notebook, verdict = integrity.read_verdict(
+                notebook, plan, kernel_died=bool(execution.crashed or execution.timed_out))
+            findings += verdict.findings
+        cells = score_notebook(notebook, execution, graded.overrides)
+        if plan is not None:
+            cells = integrity.apply_verdict(cells, verdict)
         status, reason = _overall(cells, execution)
-        _cap_outputs(graded.notebook, job.limits.output_bytes)
-        return _result(job, status=status, reason=reason, cells=cells, findings=graded.findings,
-                       executed_notebook_bytes=nbformat.writes(graded.notebook).encode(),
+        _cap_outputs(notebook, job.limits.output_bytes)
+        return _result(job, status=status, reason=reason, cells=cells, findings=findings,
+                       executed_notebook_bytes=nbformat.writes(notebook).encode(),
                        duration_s=time.monotonic() - started)
     except Exception as err:  # a grader bug must cost one student a retry, not the whole class
         result = crashed_result(job, f"the grader failed on this notebook: {type(err).__name__}: {err}",
