@@ -55,7 +55,8 @@ BAD_MARKER = "the sandbox marker must be a non-empty word of letters and digits,
 _LAUNCHER = """\
 import os, resource, sys
 memory, fsize, nproc = (int(v) for v in sys.argv[1:4])
-resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+if memory:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
@@ -87,15 +88,23 @@ def limit_prefix(limits: Limits) -> list[str]:
     if not isinstance(limits, Limits):
         raise TypeError(f"limit_prefix() needs a grader.job.Limits, got {limits!r}")
     fsize = max(MAX_FILE_BYTES, limits.output_bytes)
-    return [sys.executable, "-c", _LAUNCHER, str(int(limits.memory_bytes)), str(fsize),
+    memory = 0 if has_gpu() else int(limits.memory_bytes)
+    return [sys.executable, "-c", _LAUNCHER, str(memory), str(fsize),
             str(MAX_PROCESSES), "--"]
 
 
-def cap_this_process(memory_bytes: int) -> None:
+def has_gpu() -> bool:
+    """CUDA reserves far more address space than it uses: on a GPU machine an address-space
+    cap would stop torch.cuda from starting, so the memory cap is left to the GPU's own limit."""
+    return os.path.exists("/dev/nvidia0")
+
+
+def cap_this_process(memory_bytes: int | None) -> None:
     """The launcher's caps, for a kernel forked from a warm server rather than exec'd."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    if memory_bytes and not has_gpu():
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
@@ -260,5 +269,5 @@ def _reap(adopted: set[int]) -> None:
             pass
 
 
-__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "cap_this_process", "CappedNotebookClient", "kill_stragglers",
+__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "cap_this_process", "has_gpu", "CappedNotebookClient", "kill_stragglers",
            "stragglers", "orphans", "start_ticks", "enable_subreaper", "register_kernel", "new_marker", "MARKER_VARIABLE", "GiB"]
