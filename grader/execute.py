@@ -33,9 +33,9 @@ from pathlib import Path
 import nbformat
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
+from . import sandbox
 from .job import Limits
 
 # Imported while the kernel boots and then unbound, so `torch` is not a free
@@ -53,6 +53,8 @@ class Kernel:
     workdir: Path
     started_at: float = field(default_factory=time.monotonic)
     owns_workdir: bool = True
+    marker: str = ""  # sandbox marker in the kernel's environment: finds its descendants
+    start_ticks: int = -1  # when the kernel started: orphans it left started later
 
     @property
     def pid(self) -> int | None:
@@ -67,6 +69,8 @@ class Kernel:
                 os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
             except (ProcessLookupError, PermissionError):
                 pass
+        if self.marker:  # processes that left the group: setsid, double fork, daemons
+            sandbox.kill_stragglers(self.marker, session=pid, since=self.start_ticks, kernel_pid=pid)
         try:  # the process is gone; only wait for it and remove the connection files
             run_sync(self.manager.shutdown_kernel)(now=True)
         except Exception:
@@ -86,7 +90,13 @@ def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env:
 
     With `zygote` (a `grader.zygote.Zygote`) the kernel is forked from that pre-warmed server
     (with `memory_bytes` as its address-space cap) instead of starting a new interpreter.
+    Either way it is sandboxed (`grader.sandbox`): scrubbed environment, memory and file caps.
     """
+    memory_bytes = memory_bytes or Limits().memory_bytes
+    marker = sandbox.new_marker()
+    sandbox.enable_subreaper()  # double-forked daemons become our children, so they can be killed
+    if launch_prefix is None:
+        launch_prefix = sandbox.limit_prefix(Limits(memory_bytes=memory_bytes))
     owns = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="d2lblocks-grade-")) if workdir is None else Path(workdir)
     km = AsyncKernelManager(kernel_name="python3")
@@ -98,12 +108,15 @@ def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env:
     elif launch_prefix:
         argv = [sys.executable if a == "python" else a for a in km.kernel_spec.argv]
         km.kernel_spec.argv = list(launch_prefix) + argv
-    kernel_env = dict(os.environ if env is None else env)
+    kernel_env = sandbox.scrub_environment(os.environ if env is None else env, marker, home=workdir)
     kernel_env.setdefault("PYTHONUNBUFFERED", "1")
     # The kernel's own log (e.g. its TCP warning) would garble the progress bar.
     run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, extra_arguments=kernel_arguments(warm_imports))
-    return Kernel(km, workdir, owns_workdir=owns)
+    kernel = Kernel(km, workdir, owns_workdir=owns, marker=marker)
+    kernel.start_ticks = sandbox.start_ticks(kernel.pid)
+    sandbox.register_kernel(kernel.pid)
+    return kernel
 
 
 @dataclass
@@ -141,8 +154,8 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
                 result.stuck_cell = cell_index
                 _wall_clock_fired(kernel, result)
 
-    client = NotebookClient(
-        nb, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
+    client = sandbox.CappedNotebookClient(
+        nb, output_bytes=limits.output_bytes, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
         interrupt_on_timeout=True, raise_on_iopub_timeout=False, startup_timeout=120,
         error_on_timeout={"ename": TIMEOUT_ENAME, "evalue":
                           f"the cell ran longer than {limits.cell_timeout_s:g} s and was stopped",

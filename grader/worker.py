@@ -21,7 +21,7 @@ import traceback
 import nbformat
 from nbgrader import utils
 
-from . import integrity
+from . import integrity, sandbox
 from .assemble import assemble, grade_id
 from .execute import Kernel, execute_notebook, start_kernel
 from .job import (CRASHED, GRADED, INVALID, TAMPERED, TIMEOUT, WRONG_ASSIGNMENT, CellResult,
@@ -160,7 +160,10 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
                        duration_s=time.monotonic() - started)
     try:
         graded = assemble(student, master)
-        kernel = kernel or start_kernel()
+        if kernel is not None and not sandbox.apply_limits(kernel.pid, job.limits):
+            kernel.kill()  # started under other caps than this job's
+            kernel = None
+        kernel = kernel or start_kernel(memory_bytes=job.limits.memory_bytes)
         for rel, data in job.assets.items():
             target = kernel.workdir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +176,7 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
         if plan is not None:  # harness cells removed again; cell ids tie the execution to the rest
             notebook, verdict = integrity.read_verdict(
                 notebook, plan, kernel_died=bool(execution.crashed or execution.timed_out))
-            findings += verdict.findings
+            findings += verdict.findings + verdict.notes
         cells = score_notebook(notebook, execution, graded.overrides)
         if plan is not None:
             cells = integrity.apply_verdict(cells, verdict)

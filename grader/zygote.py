@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -30,6 +29,8 @@ import threading
 import time
 
 from jupyter_client.provisioning import LocalProvisioner
+
+from .sandbox import cap_this_process, new_marker, scrub_environment
 
 ZYGOTE_FAILED = ("the kernel fork server stopped unexpectedly ({detail}); grading falls back to starting "
                  "each kernel as a new process")
@@ -59,11 +60,7 @@ def _become_kernel(request: dict) -> None:
         os.environ.update(request["env"])
         # ipykernel exits when this parent goes away: the server ends when the coordinator dies.
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
-        # CUDA reserves far more address space than it uses, so on a GPU machine a cap on the
-        # address space would stop torch.cuda from starting at all.
-        if request.get("memory_bytes") and not os.path.exists("/dev/nvidia0"):
-            resource.setrlimit(resource.RLIMIT_AS, (request["memory_bytes"],) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        cap_this_process(request.get("memory_bytes"))  # memory (not on a GPU machine), files, processes
         sys.path[0] = request["cwd"]  # as for `python -m`: the kernel's folder, not the server's
         import random
         random.seed()  # a fresh process would seed itself from the OS; forked ones must not share a stream
@@ -150,6 +147,11 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
+def _server_environment() -> dict:
+    """No secret of the grader's in the server: its forks show this block in /proc/self/environ."""
+    return scrub_environment(os.environ, new_marker())
+
+
 class Zygote:
     """The coordinator's handle on one fork server (thread-safe; one fork at a time)."""
 
@@ -158,7 +160,8 @@ class Zygote:
         self._lock = threading.Lock()
         self._proc = subprocess.Popen([sys.executable, "-m", "grader.zygote", *self.modules],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+                                      stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+                                      env=_server_environment())
         self._ready = False
 
     def fork(self, argv: list[str], cwd: str, env: dict, memory_bytes: int | None = None) -> int:
