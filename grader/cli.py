@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     _out_args(p)
     _course_args(p)
     p.add_argument("--workers", type=_positive(int), help="submissions graded at once (default: CPU cores)")
-    p.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT to grade on a cluster")
+    p.add_argument("--scheduler", help="grade on Dask: a scheduler address tcp://HOST:PORT, or 'local' for an embedded "
+                        "LocalCluster (default: a local process pool, no Dask)")
     p.add_argument("--cell-timeout", type=_positive(float), default=60.0, help="seconds per cell (default 60)")
     p.add_argument("--timeout", type=_positive(float), default=300.0,
                    help="wall-clock seconds per submission; the kernel is killed after (default 300)")

@@ -130,14 +130,21 @@ class LocalExecutor:
             ensure_event_loop().close()  # this thread's loop; left open it leaks its self-pipe
 
 
+LOCAL_CLUSTER = "local"  # --scheduler local: an embedded Dask LocalCluster
+
+
 def make_executor(workers: int | None = None, scheduler: str | None = None, *, warm_modules=(),
                   memory_bytes: int | None = None) -> Executor:
-    """A `LocalExecutor`, or the Dask cluster executor when a scheduler address is given."""
+    """A `LocalExecutor`, or the Dask cluster executor when a scheduler is named.
+
+    ``scheduler="local"`` starts an embedded Dask LocalCluster on this machine (the
+    same code path as a real cluster); a ``tcp://HOST:PORT`` address joins an existing one.
+    """
     if scheduler is None:
         return LocalExecutor(workers, warm_modules=warm_modules, memory_bytes=memory_bytes)
     try:
         from . import cluster  # imported only when asked for: Dask start-up is slow
-        return cluster.make_executor(scheduler=scheduler, workers=workers)
+        return cluster.make_executor(scheduler=None if scheduler == LOCAL_CLUSTER else scheduler, workers=workers)
     except (ImportError, AttributeError) as err:
         raise RuntimeError(NO_CLUSTER.format(error=err)) from None
 

@@ -137,3 +137,12 @@ def test_without_a_scheduler_the_executor_starts_its_own_local_cluster():
         result = executor.submit(job).result(timeout=240)
     assert result.student_id == "ada" and result.status == "graded"
     assert [(c.grade_id, c.score) for c in result.cells] == [("ex1_test", 1.0), ("ex2_test", 1.0)]
+
+
+@pytest.mark.slow
+def test_scheduler_local_on_the_command_line_means_an_embedded_dask_cluster():
+    from grader.executors import make_executor as make_grading_executor
+
+    with make_grading_executor(workers=1, scheduler="local") as executor:
+        assert isinstance(executor, DaskExecutor)
+        assert len(executor.client.scheduler_info()["workers"]) == 1
