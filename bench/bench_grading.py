@@ -30,13 +30,13 @@ from nbgrader.preprocessors import ClearHiddenTests, ComputeChecksums
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from grader.course import load_course  # noqa: E402
+from grader.tools import tools_env  # noqa: E402
 
 ASSIGNMENT = "layers-and-blocks"
 
 
 def _env() -> dict:
-    bindir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    return tools_env()
 
 
 def make_submissions(course_dir: Path, folder: Path, count: int) -> list[str]:

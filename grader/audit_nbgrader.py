@@ -11,14 +11,14 @@ Example::
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from .tools import nbgrader_program, tools_env
 
 NOT_A_COURSE = (
     "{path} is not an nbgrader course folder: it needs nbgrader_config.py and source/. "
@@ -72,9 +72,8 @@ class CourseCopy:
 
     def nbgrader(self, *args: str) -> str:
         """Run one nbgrader command in the course folder; its log on success, an error naming it otherwise."""
-        bin_dir = str(Path(sys.executable).parent)
-        env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-        exe = shutil.which("nbgrader", path=env["PATH"])
+        env = tools_env()
+        exe = nbgrader_program(env)
         if exe is None:
             raise FileNotFoundError(NBGRADER_MISSING)
         done = subprocess.run([exe, *args], cwd=self.root, env=env, capture_output=True, text=True)

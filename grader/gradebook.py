@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import asdict
 from datetime import datetime, timezone
-from pathlib import Path
 
 from nbgrader.api import (Assignment, Comment, Grade, Gradebook, Student, SubmittedAssignment,
                           SubmittedNotebook)
@@ -39,6 +37,7 @@ from sqlalchemy import (Column, DateTime, Float, MetaData, String, Table, Text, 
 
 from .course import Course
 from .job import CellResult, GradeResult
+from .tools import tools_bin, tools_env
 
 SQLITE_BUSY_TIMEOUT_S = 60
 CHANGED_ASSIGNMENT = ("The gradebook already holds graded submissions for {assignment}, and the course's "
@@ -79,9 +78,8 @@ def with_busy_timeout(db_url: str) -> str:
 
 def _tools_on_path() -> None:
     """nbgrader runs the `alembic` program when it creates a gradebook; find it next to this Python."""
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    if tools_bin() not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = tools_env()["PATH"]
 
 
 def prepare_database(db_url: str) -> None:

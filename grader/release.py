@@ -12,17 +12,15 @@ Example::
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import nbformat
 
 from .course import hidden_test_lines, load_course, public_lines
+from .tools import nbgrader_program, tools_env
 
 _SOLUTION = re.compile(r"BEGIN SOLUTION(.*?)END SOLUTION", re.S)
 NBGRADER_FAILED = "nbgrader generate_assignment failed for {assignment} (exit {code}):\n{output}"
@@ -51,12 +49,11 @@ def find_release_leaks(source_nb, master_nb, released_nb) -> list[str]:
 def release(course_dir: str | Path, assignment_id: str) -> tuple[Path, list[str]]:
     """Run `nbgrader generate_assignment` into the course's release/; returns (release folder, leaks)."""
     course = load_course(course_dir, assignment_id)
-    bindir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    env = tools_env()
     with tempfile.TemporaryDirectory() as scratch:
         # A throwaway gradebook: the grading gradebook is written by `autograde` alone.
         proc = subprocess.run(
-            [shutil.which("nbgrader", path=env["PATH"]) or "nbgrader", "generate_assignment",
+            [nbgrader_program(env) or "nbgrader", "generate_assignment",
              assignment_id, "--force", f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db",
              f"--CourseDirectory.root={course.root}"],
             cwd=course.root, env=env, capture_output=True, text=True)

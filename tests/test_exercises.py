@@ -1,16 +1,14 @@
 """The Layers-and-Blocks nbgrader assignment: stable ids, a release that leaks nothing, stock nbgrader works on it."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from grader.tools import nbgrader_program, tools_env
 from grader.audit_bank import exercise_of, graded_test_ids, instructor_solutions, solution_cells
 pytest_plugins = ["test_audit_fixtures"]  # one shared audit run per session (fixture audit_run)
 
@@ -40,8 +38,8 @@ def code_lines(text: str) -> set[str]:
 
 def nbgrader_cli(*commands: tuple[str, ...], cwd: Path) -> list[str]:
     """Run nbgrader commands side by side (they are independent); the output of each."""
-    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    exe = shutil.which("nbgrader", path=env["PATH"])
+    env = tools_env()
+    exe = nbgrader_program(env)
     running = [subprocess.Popen([exe, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                for args in commands]
     return [process.communicate(timeout=300)[0] for process in running]

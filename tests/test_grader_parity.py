@@ -1,10 +1,8 @@
 """Same grades as stock nbgrader for honest submissions, and a release that leaks nothing."""
 
-import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -13,13 +11,13 @@ from nbgrader.api import Gradebook
 
 from grader.course import load_course
 from grader.release import find_release_leaks
+from grader.tools import tools_env
 
 HONEST = {"alice": "correct", "bob": "partial", "carl": "blank"}
 
 
 def _env():
-    bindir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": bindir + os.pathsep + os.environ["PATH"]}
+    return tools_env()
 
 
 def _auto_scores(db_url, students):
