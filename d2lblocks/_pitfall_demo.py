@@ -87,12 +87,10 @@ def _save_load(kind: type[nn.Module], net: nn.Module, X: torch.Tensor) -> str:
     return f"{len(net.state_dict())} tensors saved; reloaded copy {'matches' if same else 'DIFFERS'}"
 
 
-def _first_linear(net: nn.Module) -> nn.Linear:
-    return next(m for m in (net.blocks if isinstance(net, ListSequential) else net) if isinstance(m, nn.Linear))
-
-
-def _dropout(net: nn.Module) -> nn.Dropout:
-    return next(m for m in (net.blocks if isinstance(net, ListSequential) else net) if isinstance(m, nn.Dropout))
+def _first(net: nn.Module, kind: type[nn.Module]) -> nn.Module:
+    # Found through the container's own storage, so hidden blocks are found too.
+    blocks = net.blocks if isinstance(net, ListSequential) else net
+    return next(block for block in blocks if isinstance(block, kind))
 
 
 def _children_printed(net: nn.Module) -> str:
@@ -106,8 +104,8 @@ def _evidence(kind: type[nn.Module], X: torch.Tensor) -> list[str]:
         _params(net),
         _outcome(lambda: _optimizer_step(_build(kind), X)),
         _outcome(lambda: _save_load(kind, _build(kind), X)),
-        _outcome(lambda: f"first layer dtype after .to(float64): {_first_linear(net.to(torch.float64)).weight.dtype}"),
-        _outcome(lambda: f"Dropout.training after .eval(): {_dropout(net.eval()).training}"),
+        _outcome(lambda: f"first layer dtype after .to(float64): {_first(net.to(torch.float64), nn.Linear).weight.dtype}"),
+        _outcome(lambda: f"Dropout.training after .eval(): {_first(net.eval(), nn.Dropout).training}"),
         _outcome(lambda: _children_printed(net)),
     ]
 
