@@ -47,15 +47,16 @@ def replicate(block_factory: Callable[[], nn.Module], n: int) -> nn.Sequential:
         raise TypeError(NOT_CALLABLE.format(value=block_factory, type_name=type(block_factory).__name__))
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(BAD_COUNT.format(n=n))
-    blocks: list[nn.Module] = []
+    blocks: list[nn.Module] = []  # also keeps every block alive, so the ids below stay unique
+    call_of_block: dict[int, int] = {}
     owner_of_parameter: dict[int, tuple[int, str]] = {}
     for call in range(n):
         block = check_block(block_factory(), "replicate's block_factory", f"from call {call}")
-        for earlier, previous in enumerate(blocks):
-            if block is previous:
-                raise ValueError(
-                    SAME_OBJECT_TWICE.format(type_name=type(block).__name__, first=earlier, again=call, n=n)
-                )
+        if id(block) in call_of_block:
+            raise ValueError(
+                SAME_OBJECT_TWICE.format(type_name=type(block).__name__, first=call_of_block[id(block)], again=call, n=n)
+            )
+        call_of_block[id(block)] = call
         for name, parameter in block.named_parameters():
             if id(parameter) in owner_of_parameter:
                 raise ValueError(SHARED_PARAMETERS.format(first=owner_of_parameter[id(parameter)][0], again=call, name=name))
