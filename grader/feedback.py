@@ -69,18 +69,17 @@ def _test_block(cell, outcome: CellResult | None) -> str:
 def render_feedback(result: GradeResult, hidden_lines: list[str]) -> tuple[str, list[str]]:
     """The feedback page for `result`, and the hidden-test lines that had to be redacted from it."""
     outcomes = {c.grade_id: c for c in result.cells}
-    if result.executed_notebook_bytes:
+    nb = nbformat.reads(result.executed_notebook_bytes.decode(), as_version=4) if result.executed_notebook_bytes else None
+    if nb is not None:
         # A line the student wrote in their own cells is theirs to see, even if a hidden test has it too.
-        own = "\n".join(cell.source for cell in nbformat.reads(result.executed_notebook_bytes.decode(),
-                                                                  as_version=4).cells
+        own = "\n".join(cell.source for cell in nb.cells
                          if not (utils.is_grade(cell) and not utils.is_solution(cell)) and not utils.is_locked(cell))
         hidden_lines = [line for line in hidden_lines if line not in own]
     body = [f"<h1>Feedback: {html.escape(result.assignment_id)}</h1>",
             f"<p>Student <b>{html.escape(result.student_id)}</b> &middot; score "
             f"<b>{result.score:g} / {result.max_score:g}</b> &middot; {html.escape(result.status)}"
             + (f" &middot; {html.escape(result.reason)}" if result.reason else "") + "</p>"]
-    if result.executed_notebook_bytes:
-        nb = nbformat.reads(result.executed_notebook_bytes.decode(), as_version=4)
+    if nb is not None:
         for cell in nb.cells:
             if utils.is_grade(cell) and not utils.is_solution(cell):
                 body.append(_test_block(cell, outcomes.get(cell.metadata.nbgrader["grade_id"])))
