@@ -30,7 +30,7 @@ DEMO_OUT ?= demo-out
 demo: $(STAMP)
 	$(BIN)/python -m d2lblocks.demo
 	$(BIN)/python notebooks/run_notebooks.py --html $(DEMO_OUT)/notebooks
-	$(BIN)/python -m grader.demo $(DEMO_OUT)
+	$(BIN)/python examples/demo.py $(DEMO_OUT)
 	@echo "Demo outputs are in $(DEMO_OUT)/"
 
 test: $(STAMP)

@@ -28,9 +28,9 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ComputeChecksums
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from grader.course import load_course  # noqa: E402
-from grader.tools import tools_env  # noqa: E402
+
+from d2lblocks_grade.course.master import load_course  # noqa: E402
+from d2lblocks_grade.nbgrader_cli import tools_env  # noqa: E402
 
 ASSIGNMENT = "layers-and-blocks"
 

@@ -7,6 +7,9 @@ import shutil
 import pytest
 import torch
 
+# One shared stock-nbgrader run of the audit bank per session (fixture audit_run).
+pytest_plugins = ["audit_run_fixture"]
+
 
 @pytest.fixture(autouse=True)
 def _seeded() -> None:

@@ -53,4 +53,4 @@ def test_ci_runs_the_readme_test_command():
 
 def test_the_console_script_points_at_the_grader_cli():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["d2lblocks-grade"] == "grader.cli:main"
+    assert scripts["d2lblocks-grade"] == "d2lblocks_grade.cli:main"

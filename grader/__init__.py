@@ -1,5 +1,0 @@
-"""Grade a class's Layers-and-Blocks notebooks with nbgrader underneath.
-
-The coordinator (`grader.cli`) discovers submissions, hands picklable
-`GradeJob`s to an executor, and is the only writer of the gradebook.
-"""

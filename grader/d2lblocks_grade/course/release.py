@@ -1,0 +1,66 @@
+"""Generate the student version of an assignment with nbgrader, then check it for leaks.
+
+A leak is any line of a solution region or of a hidden-test region of the
+source notebook that is still present in the released notebook.
+
+Example::
+
+    >>> path, leaks = release("exercises", "layers-and-blocks")   # doctest: +SKIP
+    >>> leaks
+    []
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from d2lblocks_grade.course.master import hidden_test_lines, load_course, public_lines
+from d2lblocks_grade.nbgrader_cli import nbgrader_program, tools_env
+
+_SOLUTION = re.compile(r"BEGIN SOLUTION(.*?)END SOLUTION", re.S)
+NBGRADER_FAILED = "nbgrader generate_assignment failed for {assignment} (exit {code}):\n{output}"
+
+
+def solution_lines(source_nb) -> list[str]:
+    lines = []
+    for cell in source_nb.cells:
+        for region in _SOLUTION.findall(cell.source):
+            lines += [t.strip() for t in region.splitlines()[1:]
+                      if len(t.strip()) >= 8 and not t.strip().startswith("#")]
+    return lines
+
+
+def find_release_leaks(source_nb, master_nb, released_nb) -> list[str]:
+    """Solution and hidden-test lines of the source that survive in the released notebook.
+
+    Lines that the release is meant to show anyway (given code, visible tests) are not leaks.
+    """
+    meant = public_lines(master_nb)
+    released = {line.strip() for c in released_nb.cells for line in c.source.splitlines()}
+    secrets = [line for line in solution_lines(source_nb) if line not in meant] + hidden_test_lines(master_nb)
+    return [line for line in dict.fromkeys(secrets) if line in released]
+
+
+def release(course_dir: str | Path, assignment_id: str) -> tuple[Path, list[str]]:
+    """Run `nbgrader generate_assignment` into the course's release/; returns (release folder, leaks)."""
+    course = load_course(course_dir, assignment_id)
+    env = tools_env()
+    with tempfile.TemporaryDirectory() as scratch:
+        # A throwaway gradebook: the grading gradebook is written by `autograde` alone.
+        proc = subprocess.run(
+            [nbgrader_program(env) or "nbgrader", "generate_assignment",
+             assignment_id, "--force", f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db",
+             f"--CourseDirectory.root={course.root}"],
+            cwd=course.root, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(NBGRADER_FAILED.format(assignment=assignment_id, code=proc.returncode,
+                                                  output=(proc.stdout + proc.stderr)[-3000:]))
+    folder = course.root / "release" / assignment_id
+    source = nbformat.read(course.root / "source" / assignment_id / course.notebook_name, as_version=4)
+    released = nbformat.read(folder / course.notebook_name, as_version=4)
+    return folder, find_release_leaks(source, course.master, released)

@@ -1,0 +1,200 @@
+"""Grade one submission: `grade_one(job) -> GradeResult`, anywhere, never raising for bad input.
+
+Steps: parse and validate the student's notebook, assemble it around the
+master's tests, execute it in a fresh kernel in a scratch folder holding only
+the release's assets, score it like nbgrader, kill the kernel's process group.
+Needs no shared filesystem: everything arrives in the job and leaves in the result.
+
+Example::
+
+    >>> result = grade_one(job)                     # doctest: +SKIP
+    >>> result.status, result.score, result.max_score  # doctest: +SKIP
+    ('graded', 7.0, 10.0)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+
+import nbformat
+from nbgrader import utils
+
+from d2lblocks_grade.integrity import instrument as integrity
+
+from d2lblocks_grade.kernel import sandbox
+from d2lblocks_grade.integrity.assemble import assemble, grade_id
+from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
+from d2lblocks_grade.datatypes import (CRASHED, GRADED, INVALID, TAMPERED, TIMEOUT, WRONG_ASSIGNMENT, CellResult,
+                  GradeJob, GradeResult)
+from d2lblocks_grade.grading.scoring import score_notebook
+
+EMPTY_FILE = "the file is empty; open the assignment in Jupyter, save it, and submit again"
+NOT_JSON = ("the file is not a notebook (not valid JSON: {error}); it may be damaged or be another "
+            "kind of file renamed to .ipynb — download your notebook again from Jupyter")
+OLD_FORMAT = ("nbformat {version} notebook (from a very old Jupyter); open it in a current Jupyter "
+              "and save it, or paste your answers into the released assignment")
+NOT_NOTEBOOK = "the JSON has no list of cells, so it is not a Jupyter notebook"
+OTHER_ASSIGNMENT = ("none of this assignment's answer cells ({expected}) is in the notebook, which "
+                    "carries cells of another assignment ({found}); submit {name}")
+
+
+class BadNotebook(ValueError):
+    """A submission that cannot be graded at all; `status` says which kind."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def parse_submission(data: bytes) -> nbformat.NotebookNode:
+    """The student's notebook as nbformat 4, or `BadNotebook` naming what is wrong with the file."""
+    if not data or not data.strip():
+        raise BadNotebook(INVALID, EMPTY_FILE)
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BadNotebook(INVALID, NOT_JSON.format(error=err)) from None
+    if not isinstance(raw, dict):
+        raise BadNotebook(INVALID, NOT_NOTEBOOK)
+    version = raw.get("nbformat")
+    if isinstance(version, int) and version < 4:
+        raise BadNotebook(INVALID, OLD_FORMAT.format(version=version))
+    if not isinstance(raw.get("cells"), list) or not all(isinstance(c, dict) for c in raw["cells"]):
+        raise BadNotebook(INVALID, NOT_NOTEBOOK)
+    for cell in raw["cells"]:
+        cell.setdefault("metadata", {})
+        cell.setdefault("source", "")
+        if isinstance(cell["source"], list):
+            cell["source"] = "".join(cell["source"])
+    raw.setdefault("metadata", {})
+    return nbformat.from_dict(raw)
+
+
+def check_assignment(student, master, name: str) -> None:
+    answers = [grade_id(c) for c in master.cells if utils.is_solution(c)]
+    theirs = {grade_id(c) for c in student.cells if grade_id(c)}
+    if theirs and not theirs & {grade_id(c) for c in master.cells if grade_id(c)}:
+        raise BadNotebook(WRONG_ASSIGNMENT, OTHER_ASSIGNMENT.format(
+            expected=", ".join(answers), found=", ".join(sorted(theirs)[:4]), name=name))
+
+
+def rows_for_all(master, status: str, reason: str) -> list[CellResult]:
+    """The same status for every graded cell: for submissions that never reach a kernel."""
+    rows = []
+    for cell in master.cells:
+        if utils.is_grade(cell):
+            kind = "manual" if utils.is_solution(cell) else "test"
+            rows.append(CellResult(cell.metadata.nbgrader["grade_id"], 0.0,
+                                   float(cell.metadata.nbgrader["points"]), status, reason, kind=kind))
+    return rows
+
+
+def _result(job: GradeJob, **fields) -> GradeResult:
+    return GradeResult(student_id=job.student_id, assignment_id=job.assignment_id,
+                       submission_digest=job.submission_digest, submitted_name=job.submitted_name,
+                       submitted_at=job.submitted_at, **fields)
+
+
+def _overall(cells: list[CellResult], execution) -> tuple[str, str]:
+    if execution.stuck_cell is not None:
+        return TIMEOUT, "a cell ran past its time limit and ignored the interrupt, so the kernel was stopped"
+    if execution.timed_out:
+        return TIMEOUT, "the notebook ran past its time limit and was stopped"
+    if execution.crashed:
+        return CRASHED, execution.crashed
+    if execution.timed_out_cells:
+        return TIMEOUT, f"{len(execution.timed_out_cells)} cell(s) ran past the cell time limit"
+    tampered = [c for c in cells if c.status == TAMPERED]
+    if tampered:
+        return TAMPERED, tampered[0].reason
+    return GRADED, ""
+
+
+def _cap_outputs(nb, limit: int) -> None:
+    """Keep the recorded notebook small: a runaway print loop must not bloat the gradebook."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and len(out.get("text", "")) > limit:
+                out["text"] = out["text"][:limit] + "\n... [output truncated by the grader]\n"
+
+
+def crashed_result(job: GradeJob, reason: str, findings: list[str] | None = None) -> GradeResult:
+    """A `crashed` result for every graded cell: the grader could not grade this submission."""
+    master = nbformat.reads(job.master_notebook_bytes.decode(), as_version=4)
+    return _result(job, status=CRASHED, reason=reason, cells=rows_for_all(master, CRASHED, reason),
+                   findings=findings or [])
+
+
+def _validate(job: GradeJob, master) -> nbformat.NotebookNode:
+    if job.intake_status:
+        raise BadNotebook(job.intake_status, job.intake_reason)
+    student = parse_submission(job.notebook_bytes or b"")
+    check_assignment(student, master, job.notebook_name)
+    return student
+
+
+def precheck(job: GradeJob) -> GradeResult | None:
+    """The result for a submission that cannot reach a kernel (missing, empty, not a notebook...), else None.
+
+    Lets the coordinator record such students at once instead of spending a kernel on them.
+    """
+    master = nbformat.reads(job.master_notebook_bytes.decode(), as_version=4)
+    try:
+        _validate(job, master)
+    except BadNotebook as bad:
+        return _result(job, status=bad.status, reason=bad.reason, cells=rows_for_all(master, bad.status, bad.reason))
+    return None
+
+
+def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
+    """Grade `job` in a fresh kernel (`kernel`, pre-started for this job alone, or a new one)."""
+    started = time.monotonic()
+    master = nbformat.reads(job.master_notebook_bytes.decode(), as_version=4)
+    try:
+        student = _validate(job, master)
+    except BadNotebook as bad:
+        if kernel is not None:
+            kernel.kill()
+        return _result(job, status=bad.status, reason=bad.reason,
+                       cells=rows_for_all(master, bad.status, bad.reason),
+                       duration_s=time.monotonic() - started)
+    try:
+        graded = assemble(student, master)
+        if kernel is not None and not sandbox.apply_limits(kernel.pid, job.limits):
+            kernel.kill()  # started under other caps than this job's
+            kernel = None
+        kernel = kernel or start_kernel(memory_bytes=job.limits.memory_bytes)
+        for rel, data in job.assets.items():
+            target = kernel.workdir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        notebook, plan = graded.notebook, None
+        if job.check_integrity:
+            notebook, plan = integrity.instrument(notebook)
+        execution = execute_notebook(notebook, kernel, job.limits)
+        findings = list(graded.findings)
+        if plan is not None:  # harness cells removed again; cell ids tie the execution to the rest
+            notebook, verdict = integrity.read_verdict(
+                notebook, plan, kernel_died=bool(execution.crashed or execution.timed_out))
+            findings += verdict.findings + verdict.notes
+        cells = score_notebook(notebook, execution, graded.overrides)
+        if plan is not None:
+            cells = integrity.apply_verdict(cells, verdict)
+        status, reason = _overall(cells, execution)
+        _cap_outputs(notebook, job.limits.output_bytes)
+        return _result(job, status=status, reason=reason, cells=cells, findings=findings,
+                       executed_notebook_bytes=nbformat.writes(notebook).encode(),
+                       duration_s=time.monotonic() - started)
+    except Exception as err:  # a grader bug must cost one student a retry, not the whole class
+        result = crashed_result(job, f"the grader failed on this notebook: {type(err).__name__}: {err}",
+                                [traceback.format_exc(limit=5)])
+        result.duration_s = time.monotonic() - started
+        return result
+    finally:
+        if kernel is not None:
+            kernel.kill()
+
+
+__all__ = ["grade_one", "precheck", "crashed_result", "parse_submission", "BadNotebook", "rows_for_all"]

@@ -1,0 +1,182 @@
+"""Build the notebook that is actually executed: the master's tests around the student's answers.
+
+Test cells and locked cells always come from the master, never from the
+student, which by itself defeats edited, deleted or duplicated tests. Answer
+cells are taken from the student by grade id. Cells the student added keep
+their place relative to the graded cells around them (helpers they wrote
+still run before the answer that uses them). Every difference is reported
+as a finding, and a test whose answer is missing or that the student changed
+gets a status override.
+
+Example::
+
+    >>> graded = assemble(student_nb, master_nb)             # doctest: +SKIP
+    >>> graded.overrides                                     # doctest: +SKIP
+    {'ex2_test_parallel': ('missing-cell', 'the answer cell ex2_parallel ...')}
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+
+import nbformat
+from nbgrader import utils
+from nbgrader.preprocessors import ClearHiddenTests
+
+from d2lblocks_grade.datatypes import MISSING_CELL, TAMPERED
+
+ANSWER_MISSING = ("the answer cell {answer} is missing (deleted, or its nbgrader metadata was lost "
+                  "by copying it into a new cell); download the assignment again and paste your answer "
+                  "into the cell marked YOUR CODE HERE")
+TEST_DELETED = "the test cell {test} was deleted; tests belong to the assignment and must stay in the notebook"
+TEST_EDITED = "the test cell {test} was edited; the original test was run, and a changed test scores 0"
+TEST_STALE = ("the test cell {test} is as released but the course has changed it since; "
+              "the current test was run")
+TEST_DUPLICATED = "the test cell {test} appears {count} times; a copied test scores 0"
+
+
+@dataclass
+class Assembly:
+    notebook: nbformat.NotebookNode
+    findings: list[str] = field(default_factory=list)
+    overrides: dict[str, tuple[str, str]] = field(default_factory=dict)  # test grade_id -> (status, reason)
+
+
+def grade_id(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def _is_test(cell) -> bool:
+    return utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def _public_source(cell) -> str:
+    """The test as students saw it (hidden region removed), to tell an edited test from the release."""
+    nb = nbformat.v4.new_notebook(cells=[copy.deepcopy(cell)])
+    nb, _ = ClearHiddenTests().preprocess(nb, {})
+    return nb.cells[0].source.strip()
+
+
+def tests_of(answer_id: str, master) -> list[str]:
+    """Test ids that exercise an answer: same `exN_` prefix, else the tests right after it."""
+    tests = [grade_id(c) for c in master.cells if _is_test(c)]
+    prefix = answer_id.split("_", 1)[0] + "_"
+    same = [t for t in tests if "_" in answer_id and t.startswith(prefix)]
+    if same:
+        return same
+    following, seen = [], False
+    for cell in master.cells:
+        if grade_id(cell) == answer_id:
+            seen = True
+        elif seen and utils.is_solution(cell):
+            break
+        elif seen and _is_test(cell):
+            following.append(grade_id(cell))
+    return following
+
+
+def _student_cells(student) -> tuple[dict, dict]:
+    """Student cells by grade id (all copies), extras by the id of the graded cell they follow."""
+    by_id: dict[str, list] = {}
+    extras: dict[str | None, list] = {}
+    anchor = None
+    for cell in student.cells:
+        gid = grade_id(cell)
+        if gid:
+            by_id.setdefault(gid, []).append(cell)
+            if len(by_id[gid]) == 1:
+                anchor = gid
+                continue
+        extra = nbformat.from_dict(copy.deepcopy(dict(cell)))
+        extra.metadata.pop("nbgrader", None)
+        if extra.cell_type == "code":
+            extra.outputs, extra.execution_count = [], None
+        extras.setdefault(anchor, []).append((gid, extra))
+    return by_id, extras
+
+
+def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode) -> Assembly:
+    """The notebook to execute, with findings and per-test status overrides (see module docstring)."""
+    by_id, extras = _student_cells(student)
+    master_ids = {grade_id(c) for c in master.cells if grade_id(c)}
+    out = Assembly(nbformat.from_dict(copy.deepcopy(dict(master))))
+    out.notebook.cells = []
+    extras = {(a if a in master_ids or a is None else None): e for a, e in extras.items()}
+
+    tests = {grade_id(c) for c in master.cells if _is_test(c)}
+    _is_test_id = tests.__contains__
+
+    def emit_extras(anchor):
+        for gid, cell in extras.get(anchor, []):
+            if gid in master_ids and gid and not _is_test_id(gid):
+                out.findings.append(f"a second cell carries the answer id {gid}; the first was graded, "
+                                    "the copy ran as an ordinary cell")
+            if gid and _is_test_id(gid):
+                continue  # duplicated tests never run; reported below
+            out.notebook.cells.append(cell)
+
+    emit_extras(None)
+    for mcell in master.cells:
+        gid = grade_id(mcell)
+        if gid is None:
+            continue  # plain release text: the student's copy (an extra) stands in for it
+        cell = nbformat.from_dict(copy.deepcopy(dict(mcell)))
+        copies = by_id.get(gid, [])
+        if utils.is_solution(mcell) and not utils.is_locked(mcell):
+            if copies:
+                cell.source = copies[0].get("source", "")
+                if isinstance(cell.source, list):
+                    cell.source = "".join(cell.source)
+            else:
+                out.findings.append(ANSWER_MISSING.format(answer=gid))
+                for test in tests_of(gid, master):
+                    out.overrides.setdefault(test, (MISSING_CELL, ANSWER_MISSING.format(answer=gid)))
+        elif _is_test(mcell):
+            _check_test(gid, mcell, copies, out)
+        out.notebook.cells.append(cell)
+        emit_extras(gid)
+    for gid in sorted(set(by_id) - master_ids):
+        out.findings.append(f"the cell id {gid} is not part of this assignment; it ran as an ordinary cell")
+    _unique_cell_ids(out.notebook)
+    return out
+
+
+def _unique_cell_ids(nb) -> None:
+    """Student cells may repeat the master's cell ids (copied cells); nbformat requires unique ones."""
+    seen = set()
+    for cell in nb.cells:
+        if not cell.get("id") or cell["id"] in seen:
+            cell["id"] = uuid.uuid4().hex[:8]
+        seen.add(cell["id"])
+    nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
+
+
+def _untouched_since_release(cell, source: str) -> bool:
+    """The student's copy still matches the checksum it was released with: the instructor changed the test."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if "checksum" not in meta:
+        return False
+    probe = nbformat.from_dict(copy.deepcopy(dict(cell)))
+    probe.source = source
+    return utils.compute_checksum(probe) == meta["checksum"]
+
+
+def _check_test(gid: str, master_cell, copies: list, out: Assembly) -> None:
+    if not copies:
+        reason = TEST_DELETED.format(test=gid)
+    elif len(copies) > 1:
+        reason = TEST_DUPLICATED.format(test=gid, count=len(copies))
+    else:
+        theirs = copies[0].get("source", "")
+        theirs = "".join(theirs) if isinstance(theirs, list) else theirs
+        if theirs.strip() in (_public_source(master_cell), master_cell.source.strip()):
+            return
+        if _untouched_since_release(copies[0], theirs):
+            out.findings.append(TEST_STALE.format(test=gid))
+            return
+        reason = TEST_EDITED.format(test=gid)
+    out.findings.append(reason)
+    out.overrides[gid] = (TAMPERED, reason)

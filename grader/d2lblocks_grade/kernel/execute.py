@@ -1,0 +1,206 @@
+"""Run one notebook in one fresh kernel, with a per-cell timeout and a wall clock.
+
+`start_kernel` launches an IPython kernel in its own process group and, by
+default, has it import torch while it boots, so a pre-started kernel is ready
+to grade at once. Each kernel runs exactly one submission and is then killed
+with its whole process group. The isolation layer can wrap the launch by
+passing `launch_prefix` (e.g. a sandbox command) and a scrubbed `env`.
+
+Example::
+
+    >>> kernel = start_kernel(Path("/tmp/scratch"))          # doctest: +SKIP
+    >>> run = execute_notebook(nb, kernel, Limits())         # doctest: +SKIP
+    >>> run.timed_out, run.crashed                           # doctest: +SKIP
+    (False, False)
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+
+from d2lblocks_grade.kernel import sandbox
+from d2lblocks_grade.datatypes import Limits
+
+# Imported while the kernel boots and then unbound, so `torch` is not a free
+# name a student could rely on without importing it (stock nbgrader parity).
+WARM_IMPORTS = ("torch",)
+TIMEOUT_ENAME = "CellTimeoutError"
+INTERRUPT_GRACE_S = 5.0  # how long an interrupted cell may take to stop before the kernel is killed
+
+
+@dataclass
+class Kernel:
+    """A started kernel (possibly still importing torch) and the scratch folder it runs in."""
+
+    manager: AsyncKernelManager
+    workdir: Path
+    started_at: float = field(default_factory=time.monotonic)
+    owns_workdir: bool = True
+    marker: str = ""  # sandbox marker in the kernel's environment: finds its descendants
+    start_ticks: int = -1  # when the kernel started: orphans it left started later
+
+    @property
+    def pid(self) -> int | None:
+        proc = getattr(self.manager.provisioner, "process", None)
+        return proc.pid if proc is not None else None
+
+    def kill(self) -> None:
+        """SIGKILL the kernel's whole process group (children included), then remove its folder."""
+        pid = self.pid
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.marker:  # processes that left the group: setsid, double fork, daemons
+            sandbox.kill_stragglers(self.marker, session=pid, since=self.start_ticks, kernel_pid=pid)
+        try:  # the process is gone; only wait for it and remove the connection files
+            run_sync(self.manager.shutdown_kernel)(now=True)
+        except Exception:
+            pass
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def kernel_arguments(warm_imports=WARM_IMPORTS) -> list[str]:
+    lines = [f"import {m} as _warm; del _warm" for m in warm_imports]
+    return ["--HistoryManager.hist_file=:memory:"] + [f"--IPKernelApp.exec_lines={line}" for line in lines]
+
+
+def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env: dict | None = None,
+                 launch_prefix: list[str] | None = None, zygote=None, memory_bytes: int | None = None) -> Kernel:
+    """Launch a kernel in `workdir` (a new scratch folder if None); returns without waiting for it.
+
+    With `zygote` (a `d2lblocks_grade.kernel.fork_server.Zygote`) the kernel is forked from that pre-warmed server
+    (with `memory_bytes` as its address-space cap) instead of starting a new interpreter.
+    Either way it is sandboxed (`d2lblocks_grade.kernel.sandbox`): scrubbed environment, memory and file caps.
+    """
+    memory_bytes = memory_bytes or Limits().memory_bytes
+    marker = sandbox.new_marker()
+    sandbox.enable_subreaper()  # double-forked daemons become our children, so they can be killed
+    if launch_prefix is None:
+        launch_prefix = sandbox.limit_prefix(Limits(memory_bytes=memory_bytes))
+    owns = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="d2lblocks-grade-")) if workdir is None else Path(workdir)
+    km = AsyncKernelManager(kernel_name="python3")
+    if zygote is not None:
+        from d2lblocks_grade.kernel.fork_server import ZygoteProvisioner
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = ZygoteProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        km.provisioner.zygote, km.provisioner.memory_bytes = zygote, memory_bytes
+    elif launch_prefix:
+        argv = [sys.executable if a == "python" else a for a in km.kernel_spec.argv]
+        km.kernel_spec.argv = list(launch_prefix) + argv
+    kernel_env = sandbox.scrub_environment(os.environ if env is None else env, marker, home=workdir)
+    kernel_env.setdefault("PYTHONUNBUFFERED", "1")
+    # The kernel's own log (e.g. its TCP warning) would garble the progress bar.
+    run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, extra_arguments=kernel_arguments(warm_imports))
+    kernel = Kernel(km, workdir, owns_workdir=owns, marker=marker)
+    kernel.start_ticks = sandbox.start_ticks(kernel.pid)
+    sandbox.register_kernel(kernel.pid)
+    return kernel
+
+
+@dataclass
+class Execution:
+    """What happened while running a notebook; the notebook's cells now hold their outputs."""
+
+    timed_out: bool = False  # the wall clock fired
+    crashed: str = ""  # why the kernel died, if it did
+    timed_out_cells: set = field(default_factory=set)  # ids of cells that hit the cell timeout
+    ran: set = field(default_factory=set)  # ids of the cells that finished (ids survive removing harness cells)
+    last_cell: int = -1  # index of the last cell that finished
+    stuck_cell: int | None = None  # a cell that ignored the interrupt at its timeout; the kernel was killed
+
+
+def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
+    """Execute `nb` in place in `kernel`; never raises for anything the notebook does."""
+    result = Execution()
+    timer = threading.Timer(limits.wall_timeout_s, _wall_clock_fired, args=(kernel, result))
+    timer.daemon = True
+
+    async def on_cell_executed(cell, cell_index, execute_reply):
+        result.last_cell = cell_index
+        result.ran.add(cell.get("id"))
+        content = execute_reply.get("content", {})
+        if content.get("status") == "error" and not any(
+                o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            # a timeout leaves no error output of its own; add one so the cell scores 0
+            cell.outputs.append(nbformat.v4.new_output("error", ename=content.get("ename", "Error"),
+                                                       evalue=content.get("evalue", ""), traceback=[]))
+        if content.get("ename") == TIMEOUT_ENAME:
+            result.timed_out_cells.add(cell.get("id"))
+            if not await _responds(client.kc, min(INTERRUPT_GRACE_S, limits.cell_timeout_s)):
+                # The cell ignored the interrupt (e.g. it blocks SIGINT): waiting for the wall
+                # clock would only waste time, and every later cell would queue behind it.
+                result.stuck_cell = cell_index
+                _wall_clock_fired(kernel, result)
+
+    client = sandbox.CappedNotebookClient(
+        nb, output_bytes=limits.output_bytes, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
+        interrupt_on_timeout=True, raise_on_iopub_timeout=False, startup_timeout=120,
+        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue":
+                          f"the cell ran longer than {limits.cell_timeout_s:g} s and was stopped",
+                          "traceback": []},
+        on_cell_executed=on_cell_executed, record_timing=False,
+        # The wall clock starts once the kernel is ready: its boot (importing torch) is not the student's time.
+        on_notebook_start=lambda notebook: timer.start(),
+        resources={"metadata": {"path": str(kernel.workdir)}})
+    try:
+        # The kernel is killed by its owner, not shut down politely: that wait costs a second.
+        client.execute(cleanup_kc=False)
+    except DeadKernelError as err:
+        if not result.timed_out:
+            result.crashed = f"the kernel died while running the notebook ({err}); " \
+                             "code such as os._exit(), a crash in native code, or running out of memory does this"
+    except Exception as err:  # the kernel stopped answering, a protocol error, the wall clock...
+        if not result.timed_out:
+            result.crashed = f"{type(err).__name__}: {err}"
+    finally:
+        timer.cancel()
+        atexit.unregister(client._cleanup_kernel)
+        if client.kc is not None:
+            client.kc.stop_channels()
+    return result
+
+
+async def _responds(kc, grace_s: float) -> bool:
+    """Whether the kernel answers a kernel_info request within `grace_s` (it is idle again)."""
+    msg_id = kc.kernel_info()
+    deadline = time.monotonic() + grace_s
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            reply = await kc.get_shell_msg(timeout=left)
+        except queue.Empty:
+            return False
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            return True
+    return False
+
+
+def _wall_clock_fired(kernel: Kernel, result: Execution) -> None:
+    result.timed_out = True
+    pid = kernel.pid
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -1,0 +1,212 @@
+"""A fork server for kernels: torch is imported once, and every submission's kernel is forked from it.
+
+Starting a kernel the ordinary way costs seconds of CPU per submission (the
+interpreter, ipykernel, `import torch`, and torch's first optimizer pulling in
+`torch._dynamo`). The zygote process pays that once; each kernel is then a
+fresh `fork()` of it — its own process, its own session (process group),
+used for exactly one submission and killed afterwards — so the pages stay
+shared and a kernel is ready in milliseconds.
+
+The zygote never runs student code and never starts threads, so forking it is
+safe. Coordinator side, `ZygoteProvisioner` plugs it into jupyter_client in
+place of `Popen`: interrupt, kill and liveness work on the forked pid as usual.
+
+Example::
+
+    >>> zygote = Zygote(["torch", "torch._dynamo"])           # doctest: +SKIP
+    >>> kernel = start_kernel(zygote=zygote)                   # (d2lblocks_grade.kernel.execute)  doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from jupyter_client.provisioning import LocalProvisioner
+
+from d2lblocks_grade.kernel.sandbox import cap_this_process, new_marker, scrub_environment
+
+ZYGOTE_FAILED = ("the kernel fork server stopped unexpectedly ({detail}); grading falls back to starting "
+                 "each kernel as a new process")
+
+
+# ----------------------------------------------------------------------------- server side
+
+def _reap(signum, frame) -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _become_kernel(request: dict) -> None:
+    """In the forked child: detach, apply caps, then run ipykernel as `python -m ipykernel_launcher` would."""
+    code = 0
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()  # its own session and process group: killpg() reaches everything it starts
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # ipykernel exits when this parent goes away: the server ends when the coordinator dies.
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        cap_this_process(request.get("memory_bytes"))  # memory (not on a GPU machine), files, processes
+        sys.path[0] = request["cwd"]  # as for `python -m`: the kernel's folder, not the server's
+        import random
+        random.seed()  # a fresh process would seed itself from the OS; forked ones must not share a stream
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()
+        # (the traitlet's default was read when the server imported ipykernel, so pass it explicitly)
+        sys.argv = ["ipykernel_launcher", *request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        from ipykernel import kernelapp
+        kernelapp.launch_new_instance()
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def serve(modules: list[str]) -> None:
+    """Import `modules`, then fork one kernel per JSON request line on stdin; answer with its pid."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module the course imports but this machine lacks: the kernel will say so
+            pass
+    import ipykernel.kernelapp  # noqa: F401  (the kernel's own code, imported once for all)
+    signal.signal(signal.SIGCHLD, _reap)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the grader must not kill the server first
+    out = sys.stdout
+    out.write("ready\n")
+    out.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _become_kernel(request)
+        out.write(json.dumps({"pid": pid}) + "\n")
+        out.flush()
+    # stdin closed: the coordinator is gone, and so is this server
+
+
+# ----------------------------------------------------------------------------- coordinator side
+
+def is_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+class ForkedProcess:
+    """What jupyter_client expects of a `Popen`, for a kernel forked by the zygote."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid, self.returncode = pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and not is_alive(self.pid):
+            self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _server_environment() -> dict:
+    """No secret of the grader's in the server: its forks show this block in /proc/self/environ."""
+    return scrub_environment(os.environ, new_marker())
+
+
+class Zygote:
+    """The coordinator's handle on one fork server (thread-safe; one fork at a time)."""
+
+    def __init__(self, modules=("torch", "torch._dynamo")):
+        self.modules = list(modules)
+        self._lock = threading.Lock()
+        self._proc = subprocess.Popen([sys.executable, "-m", "d2lblocks_grade.kernel.fork_server", *self.modules],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+                                      env=_server_environment())
+        self._ready = False
+
+    def fork(self, argv: list[str], cwd: str, env: dict, memory_bytes: int | None = None) -> int:
+        request = json.dumps({"argv": argv, "cwd": cwd, "env": env, "memory_bytes": memory_bytes})
+        with self._lock:
+            if not self._ready:
+                if self._proc.stdout.readline().strip() != "ready":
+                    raise RuntimeError(ZYGOTE_FAILED.format(detail="it did not start"))
+                self._ready = True
+            try:
+                self._proc.stdin.write(request + "\n")
+                self._proc.stdin.flush()
+                answer = self._proc.stdout.readline()
+            except (BrokenPipeError, OSError) as err:
+                raise RuntimeError(ZYGOTE_FAILED.format(detail=err)) from None
+            if not answer:
+                raise RuntimeError(ZYGOTE_FAILED.format(detail=f"exit code {self._proc.poll()}"))
+            return json.loads(answer)["pid"]
+
+    def close(self) -> None:
+        try:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self._proc.kill()
+            self._proc.wait()
+        for stream in (self._proc.stdout,):
+            stream.close()
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """A jupyter_client provisioner that forks the kernel from a `Zygote` instead of exec'ing it."""
+
+    zygote: Zygote | None = None
+    memory_bytes: int | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        argv = cmd[cmd.index("ipykernel_launcher") + 1:]
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        pid = self.zygote.fork(argv, cwd, dict(kwargs.get("env") or os.environ), self.memory_bytes)
+        self.process = ForkedProcess(pid)
+        self.pid = self.pgid = pid
+        self.cwd = cwd
+        return self.connection_info
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:])

@@ -1,0 +1,148 @@
+"""Grading on a real Dask cluster: a lost worker loses no student and grades no one twice."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from d2lblocks_grade.dispatch.dask_cluster import DaskExecutor, make_executor, task_key
+from d2lblocks_grade.dispatch.local import LocalExecutor
+from hostile import course
+from d2lblocks_grade.datatypes import GradeJob, Limits
+
+DASK = Path(sys.executable).with_name("dask")
+ANSWERS = {
+    "ada": {},
+    "bo": {"ex1_answer": "def double(x):\n    return x + x"},
+    "cy": {"ex1_answer": "def double(x):\n    return x"},
+    "dee": {"ex2_answer": "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                          "        self.lin = [nn.Linear(4, 2)]\n    def forward(self, X):\n        return X[:, :2]"},
+    "eve": {"ex1_answer": "import time\ntime.sleep(3)\ndef double(x):\n    return 2 * x"},
+    "fay": {"ex1_answer": "def double(x):\n    return 3 * x"},
+}
+
+
+def jobs() -> list[GradeJob]:
+    master = nbformat.writes(course.master()).encode()
+    return [GradeJob(student_id=name, notebook_bytes=nbformat.writes(course.submission(answers)).encode(),
+                     submitted_name=course.NOTEBOOK, assignment_id=course.ASSIGNMENT,
+                     master_notebook_bytes=master, limits=Limits(cell_timeout_s=30, wall_timeout_s=120))
+            for name, answers in ANSWERS.items()]
+
+
+def scores(results) -> dict:
+    return {r.student_id: (r.status, tuple((c.grade_id, c.score) for c in r.cells)) for r in results}
+
+
+def start(args, cwd) -> subprocess.Popen:
+    return subprocess.Popen([str(DASK), *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for(predicate, what: str, tries: int = 600):
+    for _ in range(tries):
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+@pytest.mark.slow
+def test_a_class_graded_on_dask_survives_a_killed_worker(tmp_path):
+    """Two `dask worker`s on loopback; one is SIGKILLed while grading. Every student is graded
+    exactly once, with the same scores as on this machine."""
+    with LocalExecutor(workers=2) as local:
+        expected = scores(f.result() for f in [local.submit(j) for j in jobs()])
+
+    scheduler_file = tmp_path / "scheduler.json"
+    procs = [start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                    "--scheduler-file", str(scheduler_file)], tmp_path)]
+    try:
+        wait_for(lambda: scheduler_file.exists() and scheduler_file.read_text().strip(), "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = {}
+        for name in ("w1", "w2"):  # each in its own empty folder: nothing shared with the coordinator
+            (tmp_path / name).mkdir()
+            procs.append(workers.setdefault(name, start(["worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                                "--name", name, "--host", "127.0.0.1"], tmp_path / name)))
+        with make_executor(scheduler=address) as executor:
+            wait_for(lambda: len(executor.client.scheduler_info()["workers"]) == 2, "two workers")
+            futures = {j.student_id: executor.submit(j) for j in jobs()}
+            busy = wait_for(lambda: [w for w, keys in executor.client.processing().items() if keys],
+                            "a worker to start grading")
+            victim = executor.client.scheduler_info()["workers"][busy[0]]["name"]
+            victim_tasks = executor.client.processing()[busy[0]]
+            workers[victim].send_signal(signal.SIGKILL)
+            results = [futures[name].result(timeout=240) for name in ANSWERS]
+            survivors = executor.client.scheduler_info()["workers"]
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    assert victim_tasks, "the killed worker was grading when it died"
+    assert len(survivors) == 1
+    assert [r.student_id for r in results] == list(ANSWERS)  # everyone, once
+    assert scores(results) == expected
+    assert expected["ada"][1] == (("ex1_test", 1.0), ("ex2_test", 1.0))  # the run graded for real
+    assert expected["cy"][1][0] == ("ex1_test", 0.0)
+
+
+def test_the_same_submission_twice_is_one_task(monkeypatch):
+    """Submitting a student's submission again returns the same Future: never graded twice."""
+    job = jobs()[0]
+
+    class FakeTask:
+        def add_done_callback(self, callback):
+            self.callback = callback
+
+    class FakeClient:
+        submitted = []
+
+        def submit(self, fn, job, pure, key):
+            self.submitted.append(key)
+            return FakeTask()
+
+    executor = DaskExecutor.__new__(DaskExecutor)
+    executor.client, executor._tasks, executor._closed = FakeClient(), {}, False
+    import threading
+    executor._lock = threading.Lock()
+    assert executor.submit(job) is executor.submit(job)
+    assert FakeClient.submitted == [task_key(job)]
+
+
+def test_a_wrong_scheduler_address_says_what_an_address_looks_like():
+    with pytest.raises(ValueError, match="tcp://10.0.0.5:8786"):
+        make_executor(scheduler="10.0.0.5")
+
+
+def test_submit_names_a_wrong_job():
+    executor = DaskExecutor.__new__(DaskExecutor)
+    executor._closed = False
+    with pytest.raises(TypeError, match="GradeJob"):
+        executor.submit({"student_id": "ada"})
+
+
+@pytest.mark.slow
+def test_without_a_scheduler_the_executor_starts_its_own_local_cluster():
+    """The embedded default: a LocalCluster of single-threaded worker processes grades for real."""
+    job = jobs()[0]
+    with make_executor(workers=1) as executor:
+        assert len(executor.client.scheduler_info()["workers"]) == 1
+        result = executor.submit(job).result(timeout=240)
+    assert result.student_id == "ada" and result.status == "graded"
+    assert [(c.grade_id, c.score) for c in result.cells] == [("ex1_test", 1.0), ("ex2_test", 1.0)]
+
+
+@pytest.mark.slow
+def test_scheduler_local_on_the_command_line_means_an_embedded_dask_cluster():
+    from d2lblocks_grade.dispatch.local import make_executor as make_grading_executor
+
+    with make_grading_executor(workers=1, scheduler="local") as executor:
+        assert isinstance(executor, DaskExecutor)
+        assert len(executor.client.scheduler_info()["workers"]) == 1
