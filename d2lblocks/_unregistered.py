@@ -24,7 +24,8 @@ _CONSEQUENCE = {
         "device and .eval()/.train() do not reach it"
     ),
     "parameter": "parameters() and state_dict() cannot see it: the optimizer never updates it and saving loses it",
-    "tensor": "state_dict() does not save it and .to() does not move it, so it is lost on save/load and stays behind on the old device or dtype",
+    "tensor": ("state_dict() does not save it and .to() does not move it, so it is lost on save/load and stays "
+               "behind on the old device or dtype"),
 }
 _FIX = {
     ("module", "list"): "store the blocks in nn.ModuleList([...]) (or nn.Sequential) instead of a Python list",
@@ -37,7 +38,8 @@ _FIX = {
     ("parameter", "set"): "store them in nn.ParameterList([...])",
     ("parameter", "dict"): "store them in nn.ParameterDict({{...}})",
     ("parameter", "attribute"): "assign it as self.name = nn.Parameter(...) after super().__init__()",
-    ("tensor", "attribute"): "register it with self.register_buffer({name!r}, tensor) (persistent=False if it should not be saved)",
+    ("tensor", "attribute"): ("register it with self.register_buffer({name!r}, tensor) "
+                              "(persistent=False if it should not be saved)"),
     ("trainable", "attribute"): "wrap it in nn.Parameter(...) so it is trained and saved",
 }
 _FIX_TENSOR_IN_CONTAINER = "register each tensor with self.register_buffer(name, tensor), or stack them into one buffer"
@@ -60,7 +62,8 @@ class Unregistered:
 
     def __str__(self) -> str:
         where = f"in a {self.container}" if self.container != "attribute" else "as a plain attribute"
-        return f"{self.path}: {self.type_name} {self.kind} held {where}\n    why it matters: {self.consequence}\n    fix: {self.fix}"
+        return (f"{self.path}: {self.type_name} {self.kind} held {where}\n"
+                f"    why it matters: {self.consequence}\n    fix: {self.fix}")
 
 
 class UnregisteredReport(tuple):

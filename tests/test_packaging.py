@@ -19,7 +19,7 @@ def _name(requirement: str) -> str:
 def pyproject_dependencies() -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {_name(r) for r in project["dependencies"]}
-    for extra, requirements in project["optional-dependencies"].items():
+    for requirements in project["optional-dependencies"].values():
         names |= {_name(r) for r in requirements if not r.startswith("d2lblocks")}
     return names
 

@@ -183,7 +183,8 @@ class _Finisher:
             repeats=_repeats(children) if len(children) > 1 else (),
             num_params=total.params, own_params=own.params, num_unregistered_params=total.unregistered,
             param_bytes=total.param_bytes, buffer_bytes=total.buffer_bytes,
-            structure=structure, badges=frozenset(badges), shared_paths=tuple([p for p in paths if p != d.path]) if len(paths) > 1 else (),
+            structure=structure, badges=frozenset(badges),
+            shared_paths=tuple([p for p in paths if p != d.path]) if len(paths) > 1 else (),
             calls=calls, consequence=d.consequence, fix=d.fix)
         self.index[node.path] = node
         return node, sums

@@ -13,7 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-CALLS_NOTE = "call counts from one forward pass of the example input on a copy of the model (no_grad); the model itself was not run"
+CALLS_NOTE = ("call counts from one forward pass of the example input on a copy of the model (no_grad); "
+              "the model itself was not run")
 FORWARD_FAILED = (
     "param_tree(): the example input could not go through the model: {error}. Pass an input the model accepts, "
     "e.g. torch.rand(2, 20) for a model whose first layer is nn.Linear(20, ...), or leave example_input out."

@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from d2lblocks_grade.notebook_cells import Markers
+
 # Why a submission or a cell did not get an ordinary grade. `graded` means it
 # ran and was scored (a failing test is still `graded`, with score 0).
 GRADED = "graded"
@@ -89,6 +91,7 @@ class GradeJob:
     submitted_at: float | None = None  # unix time of the submission file, if known
     intake_status: str = ""
     intake_reason: str = ""
+    markers: Markers = field(default_factory=Markers)  # the course's solution and hidden-test markers
     check_integrity: bool = True  # wrap every test in d2lblocks_grade.integrity.instrument's checks (tampering -> `tampered`)
 
     def __post_init__(self):

@@ -16,21 +16,21 @@ Example::
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from d2lblocks_grade.course.intake import Submission, discover
+from d2lblocks_grade.course.locate import assignment_id, course_dir
 from d2lblocks_grade.course.master import Course, course_imports, hidden_test_lines, load_course
+from d2lblocks_grade.datatypes import GradeJob, GradeResult, Limits, digest
 from d2lblocks_grade.dispatch.local import make_executor, result_of
+from d2lblocks_grade.grading.grade_one import precheck
+from d2lblocks_grade.records.atomic import write_atomic
 from d2lblocks_grade.records.export import write_grades_csv
 from d2lblocks_grade.records.feedback import render_feedback
 from d2lblocks_grade.records.gradebook import GradebookWriter
-from d2lblocks_grade.course.intake import Submission, discover
-from d2lblocks_grade.course.locate import assignment_id, course_dir
-from d2lblocks_grade.datatypes import GradeJob, GradeResult, Limits, digest
-from d2lblocks_grade.grading.grade_one import precheck
 from d2lblocks_grade.records.report import Summary, histogram_png, histogram_svg, summarize
 
 UNKNOWN_STUDENT = ("no submission for {names} in {path}; --student takes the folder (or file) name of a "
@@ -72,14 +72,8 @@ def make_job(sub: Submission, course: Course, limits: Limits) -> GradeJob:
                     submitted_name=sub.submitted_name, assignment_id=course.assignment_id,
                     master_notebook_bytes=course.master_bytes, assets=course.assets, limits=limits,
                     submission_digest=ident, notebook_name=course.notebook_name,
-                    submitted_at=sub.submitted_at, intake_status=sub.status, intake_reason=sub.reason)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+                    submitted_at=sub.submitted_at, intake_status=sub.status, intake_reason=sub.reason,
+                    markers=course.markers)
 
 
 class Progress:
@@ -110,12 +104,12 @@ def write_student_files(out: Path, course: Course, result: GradeResult, hidden: 
     """The executed notebook and the feedback page, each written atomically before the commit."""
     stem = course.notebook_name[: -len(".ipynb")]
     if result.executed_notebook_bytes:
-        _atomic_write(out / "autograded" / result.student_id / course.assignment_id / course.notebook_name,
+        write_atomic(out / "autograded" / result.student_id / course.assignment_id / course.notebook_name,
                       result.executed_notebook_bytes)
-    page, leaks = render_feedback(result, hidden)
+    page, leaks = render_feedback(result, hidden, course.markers)
     if leaks:
         result.findings.append(f"feedback redacted {len(leaks)} hidden-test line(s) the notebook printed")
-    _atomic_write(out / "feedback" / result.student_id / course.assignment_id / f"{stem}.html", page.encode())
+    write_atomic(out / "feedback" / result.student_id / course.assignment_id / f"{stem}.html", page.encode())
 
 
 def _commit(out: Path, course: Course, gb: GradebookWriter, result: GradeResult, hidden: list[str]) -> None:
@@ -128,8 +122,8 @@ def write_reports(out: Path, gb: GradebookWriter) -> Summary:
     write_grades_csv(rows, out / "grades.csv")
     summary = summarize(rows, students)
     totals = list(summary.totals.values())
-    _atomic_write(out / "grade-distribution.svg", histogram_svg(totals, summary.max_total).encode())
-    _atomic_write(out / "grade-distribution.png", histogram_png(totals, summary.max_total))
+    write_atomic(out / "grade-distribution.svg", histogram_svg(totals, summary.max_total).encode())
+    write_atomic(out / "grade-distribution.png", histogram_png(totals, summary.max_total))
     return summary
 
 
@@ -143,7 +137,7 @@ def autograde(opts: Options) -> Summary:
         for sub in subs:
             for note in sub.notes:
                 print(f"note: {note}", file=sys.stderr)
-    hidden = hidden_test_lines(course.master)
+    hidden = hidden_test_lines(course.master, course.markers)
     with GradebookWriter(opts.database, course) as gb:
         done = {} if opts.regrade or opts.students else gb.done()
         if opts.students:

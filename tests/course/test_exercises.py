@@ -7,11 +7,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from d2lblocks_grade.nbgrader_cli import nbgrader_program, tools_env
-from d2lblocks_grade.audit.bank import exercise_of, graded_test_ids, instructor_solutions, solution_cells
-
 from project_paths import ROOT
+
+from d2lblocks_grade.audit.bank import exercise_of, graded_test_ids, instructor_solutions, solution_cells
+from d2lblocks_grade.nbgrader_cli import nbgrader_program, tools_env
+
 COURSE = ROOT / "exercises"
 ASSIGNMENT = "layers-and-blocks"
 SOURCE = COURSE / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

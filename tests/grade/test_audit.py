@@ -5,15 +5,21 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from project_paths import ROOT
 
 from d2lblocks_grade.audit import run as audit
 from d2lblocks_grade.audit.bank import (
-    Answer, check_cells, fill_release, instructor_solutions, load_bank, solution_cells, submissions,
+    Answer,
+    check_cells,
+    fill_release,
+    instructor_solutions,
+    load_bank,
+    solution_cells,
+    submissions,
 )
-from d2lblocks_grade.audit.stock_nbgrader import CellScore
 from d2lblocks_grade.audit.report import CAUGHT, MISSED, PASSED, REJECTED, UNTAUGHT, AnswerResult, AuditReport, format_table
+from d2lblocks_grade.audit.stock_nbgrader import CellScore
 
-from project_paths import ROOT
 COURSE = ROOT / "exercises"
 BANK = COURSE / "audit"
 SOURCE = COURSE / "source" / "layers-and-blocks" / "layers-and-blocks.ipynb"

@@ -1,14 +1,12 @@
 """`d2lblocks-grade` end to end: a small class with every kind of broken submission, real kernels."""
 
 import csv
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from grader_fixtures import ASSIGNMENT, make_course, write_class
-
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hostile import course
 
+from d2lblocks_grade.datatypes import GradeJob, Limits
 from d2lblocks_grade.dispatch.dask_cluster import DaskExecutor, make_executor, task_key
 from d2lblocks_grade.dispatch.local import LocalExecutor
-from hostile import course
-from d2lblocks_grade.datatypes import GradeJob, Limits
 
 DASK = Path(sys.executable).with_name("dask")
 ANSWERS = {

@@ -6,8 +6,8 @@ import time
 import nbformat
 import pytest
 
-from d2lblocks_grade.kernel.execute import execute_notebook, start_kernel
 from d2lblocks_grade.datatypes import Limits
+from d2lblocks_grade.kernel.execute import execute_notebook, start_kernel
 from d2lblocks_grade.kernel.fork_server import Zygote, is_alive
 
 pytestmark = pytest.mark.slow

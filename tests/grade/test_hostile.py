@@ -13,12 +13,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from d2lblocks_grade.dispatch.local import LocalExecutor
 from hostile import course
 from hostile.bank import BANK, case_named
 from project_paths import ASSIGNMENT, COURSE
+
 from d2lblocks_grade.datatypes import GradeJob
+from d2lblocks_grade.dispatch.local import LocalExecutor
 
 pytestmark = pytest.mark.slow
 REAL_COURSE = COURSE / "source" / ASSIGNMENT

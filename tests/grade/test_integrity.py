@@ -6,11 +6,11 @@ import json
 import nbformat
 import pytest
 import torch
-
-from d2lblocks_grade.integrity import instrument as integrity
 from hostile import course
-from d2lblocks_grade.integrity.harness import MIME
+
 from d2lblocks_grade.datatypes import CellResult
+from d2lblocks_grade.integrity import instrument as integrity
+from d2lblocks_grade.integrity.harness import MIME
 
 
 def harness(published):

@@ -5,10 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from project_paths import ASSIGNMENT, COURSE, EXAMPLES
 
 from d2lblocks_grade.course.master import hidden_test_lines, load_course
 from d2lblocks_grade.records.feedback import find_leaks
-from project_paths import ASSIGNMENT, COURSE, EXAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 def test_example_class_gets_the_grades_its_names_promise(tmp_path):
     """ada full marks, ben partial, cy damaged, dee stopped, eli's renamed upload found; no feedback leaks."""
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "d2lblocks_grade.cli", "autograde", str(EXAMPLES), "--out", str(out), "--course", str(COURSE),
+    run = subprocess.run([sys.executable, "-m", "d2lblocks_grade.cli", "autograde", str(EXAMPLES), "--out", str(out),
+                          "--course", str(COURSE),
                           "--cell-timeout", "10", "--timeout", "60", "--quiet"],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr

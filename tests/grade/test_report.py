@@ -6,9 +6,9 @@ import zlib
 import nbformat
 import pytest
 
+from d2lblocks_grade.datatypes import CellResult, GradeResult
 from d2lblocks_grade.records.export import read_roster, totals, write_grades_csv, write_totals_csv
 from d2lblocks_grade.records.feedback import REDACTED, find_leaks, render_feedback
-from d2lblocks_grade.datatypes import CellResult, GradeResult
 from d2lblocks_grade.records.report import histogram_png, histogram_svg, summarize
 
 HIDDEN = 'assert double(-3) == -6, "double must handle negative numbers"'

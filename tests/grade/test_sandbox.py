@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from d2lblocks_grade.kernel import sandbox
 from d2lblocks_grade.datatypes import GiB, Limits, MiB
+from d2lblocks_grade.kernel import sandbox
 
 
 def test_secrets_never_reach_the_kernel_environment():

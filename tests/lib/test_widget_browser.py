@@ -3,9 +3,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import require_program
 
 import d2lblocks
-from conftest import require_program
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -41,10 +41,9 @@ def chromium() -> str:
 @pytest.mark.parametrize("app, page_path", [("lab", "lab/tree/tree.ipynb"), ("notebook", "notebooks/tree.ipynb")])
 def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium, tmp_path, app, page_path):
     """In JupyterLab 4 and Notebook 7: run the cell, click through the tree, refresh after an update."""
-    from playwright.sync_api import expect, sync_playwright
-
     from e2e.browser import offline_chromium
     from e2e.jupyter_server import jupyter_server
+    from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     (tmp_path / "notebooks").mkdir()
@@ -81,9 +80,8 @@ def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium,
 
 
 def test_the_static_html_view_renders_from_a_file_with_the_network_off(chromium, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
-
     from e2e.browser import offline_chromium
+    from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     page_file = ARTIFACTS / "paramtree-static.html"
@@ -109,9 +107,8 @@ def test_a_notebook_exported_to_html_shows_the_static_tree_with_the_network_off(
     import nbclient
     import nbconvert
     import nbformat
-    from playwright.sync_api import expect, sync_playwright
-
     from e2e.browser import offline_chromium
+    from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     notebook = nbformat.v4.new_notebook()

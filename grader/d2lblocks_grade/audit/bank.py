@@ -21,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 
+from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell
+
 WRONG, RIGHT = "wrong_", "right_"
 
 BANK_MISSING = (
@@ -94,15 +96,12 @@ def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.Notebo
 
 def graded_test_ids(notebook: nbformat.NotebookNode) -> list[str]:
     """Grade ids of the autograded test cells, in notebook order."""
-    return [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")]
+    return [grade_id(cell) for cell in notebook.cells if is_test_cell(cell)]
 
 
-def instructor_solutions(source: nbformat.NotebookNode) -> dict[str, str]:
+def instructor_solutions(source: nbformat.NotebookNode, markers: Markers = Markers()) -> dict[str, str]:
     """Each solution cell's instructor answer: the source notebook's cell without the solution markers."""
-    markers = {"### BEGIN SOLUTION", "### END SOLUTION"}
-    return {grade_id: "\n".join(line for line in cell.source.splitlines() if line.strip() not in markers)
-            for grade_id, cell in solution_cells(source).items()}
+    return {grade_id: markers.without_solution_markers(cell.source) for grade_id, cell in solution_cells(source).items()}
 
 
 def check_cells(bank: dict[str, list[Answer]], source: nbformat.NotebookNode) -> None:
@@ -116,8 +115,8 @@ def check_cells(bank: dict[str, list[Answer]], source: nbformat.NotebookNode) ->
 def fill_release(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A student's submission: the released notebook with every solution cell answered."""
     notebook = copy.deepcopy(release)
-    for grade_id, cell in solution_cells(notebook).items():
-        cell.source = answers[grade_id]
+    for cell_id, cell in solution_cells(notebook).items():
+        cell.source = answers[cell_id]
     return notebook
 
 

@@ -26,10 +26,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from d2lblocks_grade.audit.bank import check_cells, exercise_of, fill_release, graded_test_ids, instructor_solutions, load_bank, submissions
+from d2lblocks_grade.audit.bank import (
+    check_cells,
+    exercise_of,
+    fill_release,
+    graded_test_ids,
+    instructor_solutions,
+    load_bank,
+    submissions,
+)
+from d2lblocks_grade.audit.report import AnswerResult, AuditReport, format_table, to_json
 from d2lblocks_grade.audit.stock_nbgrader import NOT_EMPTY, CourseCopy
 from d2lblocks_grade.course.locate import assignment_id, course_dir
-from d2lblocks_grade.audit.report import AnswerResult, AuditReport, format_table, to_json
 
 # Each grader runs one kernel at a time; two keep both cores of a small CI machine busy.
 DEFAULT_JOBS = 2

@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell
+
 NO_COURSE = ("No nbgrader course at {course}: expected {course}/source/{assignment}/ holding the "
              "instructor's notebook. Pass --course DIR (the folder with nbgrader_config.py) and "
              "--assignment ID.")
@@ -31,7 +32,6 @@ SEVERAL_NOTEBOOKS = ("{folder} holds {count} notebooks; this grader handles assi
                      "notebook. Keep one, or pass --assignment for another assignment.")
 # Shorter hidden lines (`net.eval()`) are no secret and turn up in teaching messages.
 MIN_SECRET_CHARS = 16
-_HIDDEN = re.compile(r"BEGIN HIDDEN TESTS(.*?)END HIDDEN TESTS", re.S)
 
 
 @dataclass
@@ -51,8 +51,12 @@ class Course:
 
     @property
     def test_ids(self) -> list[str]:
-        return [c.metadata.nbgrader["grade_id"] for c in self.master.cells
-                if utils.is_grade(c) and not utils.is_solution(c)]
+        return [grade_id(c) for c in self.master.cells if is_test_cell(c)]
+
+    @property
+    def markers(self) -> Markers:
+        """The solution and hidden-test markers this course's nbgrader_config.py sets."""
+        return Markers.from_config(self.config)
 
     @property
     def db_url_default(self) -> str:
@@ -66,25 +70,30 @@ def load_config(course_dir: Path) -> Config:
     return Config()
 
 
-def public_lines(master: nbformat.NotebookNode) -> set[str]:
+def public_lines(master: nbformat.NotebookNode, markers: Markers = Markers()) -> set[str]:
     """Every line students see in the release (hidden tests removed), stripped."""
-    released, _ = ClearHiddenTests().preprocess(nbformat.from_dict(master), {})
+    released, _ = clear_hidden_tests(markers).preprocess(nbformat.from_dict(master), {})
     return {line.strip() for cell in released.cells for line in cell.source.splitlines()}
 
 
-def hidden_test_lines(master: nbformat.NotebookNode) -> list[str]:
+def clear_hidden_tests(markers: Markers) -> ClearHiddenTests:
+    """nbgrader's own ClearHiddenTests, with the course's markers."""
+    return ClearHiddenTests(begin_test_delimeter=markers.hidden_begin, end_test_delimeter=markers.hidden_end)
+
+
+def hidden_test_lines(master: nbformat.NotebookNode, markers: Markers = Markers()) -> list[str]:
     """Every non-trivial line that only a hidden-test region holds: what feedback must never show.
 
     A line that students also see, even inside a longer line (e.g. `X = torch.rand(2, 20)` in a
     visible test), is no secret.
     """
-    seen, lines = public_lines(master), []
+    seen, lines = public_lines(master, markers), []
     public_text = "\n".join(seen)
     for cell in master.cells:
-        for region in _HIDDEN.findall(cell.source):
+        for region in markers.hidden_regions(cell.source):
             for line in region.splitlines()[1:]:
                 text = line.strip()
-                if (len(text) >= MIN_SECRET_CHARS and not text.startswith("#") and "END HIDDEN" not in text
+                if (len(text) >= MIN_SECRET_CHARS and not text.startswith("#") and not markers.is_marker_line(text)
                         and text not in public_text and text not in lines):
                     lines.append(text)
     return lines

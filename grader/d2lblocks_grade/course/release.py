@@ -12,7 +12,6 @@ Example::
 
 from __future__ import annotations
 
-import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -21,28 +20,29 @@ import nbformat
 
 from d2lblocks_grade.course.master import hidden_test_lines, load_course, public_lines
 from d2lblocks_grade.nbgrader_cli import nbgrader_program, tools_env
+from d2lblocks_grade.notebook_cells import Markers
 
-_SOLUTION = re.compile(r"BEGIN SOLUTION(.*?)END SOLUTION", re.S)
 NBGRADER_FAILED = "nbgrader generate_assignment failed for {assignment} (exit {code}):\n{output}"
 
 
-def solution_lines(source_nb) -> list[str]:
+def solution_lines(source_nb, markers: Markers = Markers()) -> list[str]:
     lines = []
     for cell in source_nb.cells:
-        for region in _SOLUTION.findall(cell.source):
+        for region in markers.solution_regions(cell.source):
             lines += [t.strip() for t in region.splitlines()[1:]
                       if len(t.strip()) >= 8 and not t.strip().startswith("#")]
     return lines
 
 
-def find_release_leaks(source_nb, master_nb, released_nb) -> list[str]:
+def find_release_leaks(source_nb, master_nb, released_nb, markers: Markers = Markers()) -> list[str]:
     """Solution and hidden-test lines of the source that survive in the released notebook.
 
     Lines that the release is meant to show anyway (given code, visible tests) are not leaks.
     """
-    meant = public_lines(master_nb)
+    meant = public_lines(master_nb, markers)
     released = {line.strip() for c in released_nb.cells for line in c.source.splitlines()}
-    secrets = [line for line in solution_lines(source_nb) if line not in meant] + hidden_test_lines(master_nb)
+    secrets = ([line for line in solution_lines(source_nb, markers) if line not in meant]
+               + hidden_test_lines(master_nb, markers))
     return [line for line in dict.fromkeys(secrets) if line in released]
 
 
@@ -63,4 +63,4 @@ def release(course_dir: str | Path, assignment_id: str) -> tuple[Path, list[str]
     folder = course.root / "release" / assignment_id
     source = nbformat.read(course.root / "source" / assignment_id / course.notebook_name, as_version=4)
     released = nbformat.read(folder / course.notebook_name, as_version=4)
-    return folder, find_release_leaks(source, course.master, released)
+    return folder, find_release_leaks(source, course.master, released, course.markers)

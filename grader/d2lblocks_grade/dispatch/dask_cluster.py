@@ -21,8 +21,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from concurrent.futures import Future
-from concurrent.futures import as_completed as _as_completed
+from concurrent.futures import Future, as_completed as _as_completed
 from typing import Iterable, Iterator
 
 from d2lblocks_grade.datatypes import GradeJob

@@ -21,20 +21,20 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from concurrent.futures import Future
-from concurrent.futures import as_completed as _as_completed
+from concurrent.futures import Future, as_completed as _as_completed
 from typing import Callable, Iterable, Iterator, Protocol
 
 from jupyter_core.utils import ensure_event_loop
 
-from d2lblocks_grade.kernel.execute import Kernel, start_kernel
 from d2lblocks_grade.datatypes import GradeJob, GradeResult
-from d2lblocks_grade.kernel.fork_server import Zygote
 from d2lblocks_grade.grading.grade_one import grade_one
+from d2lblocks_grade.kernel.execute import Kernel, start_kernel
+from d2lblocks_grade.kernel.fork_server import Zygote
 
 DEFAULT_WARM_MODULES = ("torch", "torch._dynamo")  # torch's first optimizer imports _dynamo: seconds
 BAD_WORKERS = "--workers must be a whole number of at least 1 (the CPU cores to use), got {value!r}"
-NO_CLUSTER = ("--scheduler needs the cluster executor (d2lblocks_grade.dispatch.dask_cluster), which could not be loaded: {error}. "
+NO_CLUSTER = ("--scheduler needs the cluster executor (d2lblocks_grade.dispatch.dask_cluster), which could not be "
+              "loaded: {error}. "
               "Grade on this machine by leaving out --scheduler.")
 
 

@@ -21,14 +21,22 @@ import traceback
 import nbformat
 from nbgrader import utils
 
-from d2lblocks_grade.integrity import instrument as integrity
-
-from d2lblocks_grade.kernel import sandbox
-from d2lblocks_grade.integrity.assemble import assemble, grade_id
-from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
-from d2lblocks_grade.datatypes import (CRASHED, GRADED, INVALID, TAMPERED, TIMEOUT, WRONG_ASSIGNMENT, CellResult,
-                  GradeJob, GradeResult)
+from d2lblocks_grade.datatypes import (
+    CRASHED,
+    GRADED,
+    INVALID,
+    TAMPERED,
+    TIMEOUT,
+    WRONG_ASSIGNMENT,
+    CellResult,
+    GradeJob,
+    GradeResult,
+)
 from d2lblocks_grade.grading.scoring import score_notebook
+from d2lblocks_grade.integrity import instrument as integrity
+from d2lblocks_grade.integrity.assemble import assemble, grade_id
+from d2lblocks_grade.kernel import sandbox
+from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
 
 EMPTY_FILE = "the file is empty; open the assignment in Jupyter, save it, and submit again"
 NOT_JSON = ("the file is not a notebook (not valid JSON: {error}); it may be damaged or be another "
@@ -161,7 +169,7 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
                        cells=rows_for_all(master, bad.status, bad.reason),
                        duration_s=time.monotonic() - started)
     try:
-        graded = assemble(student, master)
+        graded = assemble(student, master, job.markers)
         if kernel is not None and not sandbox.apply_limits(kernel.pid, job.limits):
             kernel.kill()  # started under other caps than this job's
             kernel = None

@@ -14,15 +14,13 @@ Example::
 
 from __future__ import annotations
 
-import re
-
 from nbgrader import utils
 
+from d2lblocks_grade.datatypes import CRASHED, GRADED, NEEDS_GRADING, TIMEOUT, CellResult
 from d2lblocks_grade.integrity.assemble import tests_of
 from d2lblocks_grade.kernel.execute import Execution
-from d2lblocks_grade.datatypes import CRASHED, GRADED, NEEDS_GRADING, TIMEOUT, CellResult
+from d2lblocks_grade.notebook_cells import strip_ansi
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SLOW_ANSWER = ("your answer cell {answer} ran past the cell time limit and was stopped "
                "(an endless loop, or far too much work); its tests could not pass")
 NO_MESSAGE = "{ename} (the test gives no message; compare your code with the exercise text)"
@@ -32,10 +30,10 @@ def failure_reason(cell) -> str:
     """The teaching message of a failed test: the error's own message, never its traceback."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
-            ename, evalue = out.get("ename", "Error"), _ANSI.sub("", str(out.get("evalue", ""))).strip()
+            ename, evalue = out.get("ename", "Error"), strip_ansi(str(out.get("evalue", ""))).strip()
             return f"{ename}: {evalue}" if evalue else NO_MESSAGE.format(ename=ename)
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            first = _ANSI.sub("", "".join(out.get("text", ""))).strip().splitlines()[:1]
+            first = strip_ansi("".join(out.get("text", ""))).strip().splitlines()[:1]
             return "the test wrote to stderr, which counts as a failure: " + (first[0] if first else "")
     return ""
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 import nbformat
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests
 
+from d2lblocks_grade.course.master import clear_hidden_tests
 from d2lblocks_grade.datatypes import MISSING_CELL, TAMPERED
+from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell
 
 ANSWER_MISSING = ("the answer cell {answer} is missing (deleted, or its nbgrader metadata was lost "
                   "by copying it into a new cell); download the assignment again and paste your answer "
@@ -44,25 +45,16 @@ class Assembly:
     overrides: dict[str, tuple[str, str]] = field(default_factory=dict)  # test grade_id -> (status, reason)
 
 
-def grade_id(cell) -> str | None:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
-def _is_test(cell) -> bool:
-    return utils.is_grade(cell) and not utils.is_solution(cell)
-
-
-def _public_source(cell) -> str:
+def _public_source(cell, markers: Markers) -> str:
     """The test as students saw it (hidden region removed), to tell an edited test from the release."""
     nb = nbformat.v4.new_notebook(cells=[copy.deepcopy(cell)])
-    nb, _ = ClearHiddenTests().preprocess(nb, {})
+    nb, _ = clear_hidden_tests(markers).preprocess(nb, {})
     return nb.cells[0].source.strip()
 
 
 def tests_of(answer_id: str, master) -> list[str]:
     """Test ids that exercise an answer: same `exN_` prefix, else the tests right after it."""
-    tests = [grade_id(c) for c in master.cells if _is_test(c)]
+    tests = [grade_id(c) for c in master.cells if is_test_cell(c)]
     prefix = answer_id.split("_", 1)[0] + "_"
     same = [t for t in tests if "_" in answer_id and t.startswith(prefix)]
     if same:
@@ -73,7 +65,7 @@ def tests_of(answer_id: str, master) -> list[str]:
             seen = True
         elif seen and utils.is_solution(cell):
             break
-        elif seen and _is_test(cell):
+        elif seen and is_test_cell(cell):
             following.append(grade_id(cell))
     return following
 
@@ -98,7 +90,8 @@ def _student_cells(student) -> tuple[dict, dict]:
     return by_id, extras
 
 
-def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode) -> Assembly:
+def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode,
+             markers: Markers = Markers()) -> Assembly:
     """The notebook to execute, with findings and per-test status overrides (see module docstring)."""
     by_id, extras = _student_cells(student)
     master_ids = {grade_id(c) for c in master.cells if grade_id(c)}
@@ -106,7 +99,7 @@ def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode) -> A
     out.notebook.cells = []
     extras = {(a if a in master_ids or a is None else None): e for a, e in extras.items()}
 
-    tests = {grade_id(c) for c in master.cells if _is_test(c)}
+    tests = {grade_id(c) for c in master.cells if is_test_cell(c)}
     _is_test_id = tests.__contains__
 
     def emit_extras(anchor):
@@ -134,8 +127,8 @@ def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode) -> A
                 out.findings.append(ANSWER_MISSING.format(answer=gid))
                 for test in tests_of(gid, master):
                     out.overrides.setdefault(test, (MISSING_CELL, ANSWER_MISSING.format(answer=gid)))
-        elif _is_test(mcell):
-            _check_test(gid, mcell, copies, out)
+        elif is_test_cell(mcell):
+            _check_test(gid, mcell, copies, out, markers)
         out.notebook.cells.append(cell)
         emit_extras(gid)
     for gid in sorted(set(by_id) - master_ids):
@@ -164,7 +157,7 @@ def _untouched_since_release(cell, source: str) -> bool:
     return utils.compute_checksum(probe) == meta["checksum"]
 
 
-def _check_test(gid: str, master_cell, copies: list, out: Assembly) -> None:
+def _check_test(gid: str, master_cell, copies: list, out: Assembly, markers: Markers) -> None:
     if not copies:
         reason = TEST_DELETED.format(test=gid)
     elif len(copies) > 1:
@@ -172,7 +165,7 @@ def _check_test(gid: str, master_cell, copies: list, out: Assembly) -> None:
     else:
         theirs = copies[0].get("source", "")
         theirs = "".join(theirs) if isinstance(theirs, list) else theirs
-        if theirs.strip() in (_public_source(master_cell), master_cell.source.strip()):
+        if theirs.strip() in (_public_source(master_cell, markers), master_cell.source.strip()):
             return
         if _untouched_since_release(copies[0], theirs):
             out.findings.append(TEST_STALE.format(test=gid))

@@ -35,8 +35,8 @@ from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 
-from d2lblocks_grade.kernel import sandbox
 from d2lblocks_grade.datatypes import Limits
+from d2lblocks_grade.kernel import sandbox
 
 # Imported while the kernel boots and then unbound, so `torch` is not a free
 # name a student could rely on without importing it (stock nbgrader parity).

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from nbclient import NotebookClient
 
-from d2lblocks_grade.datatypes import GiB, MiB, Limits
+from d2lblocks_grade.datatypes import GiB, Limits, MiB
 
 MARKER_VARIABLE = "D2LBLOCKS_SANDBOX"
 # Exactly these reach student code; anything else (secrets included) is dropped.
@@ -269,5 +269,6 @@ def _reap(adopted: set[int]) -> None:
             pass
 
 
-__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "cap_this_process", "has_gpu", "CappedNotebookClient", "kill_stragglers",
-           "stragglers", "orphans", "start_ticks", "enable_subreaper", "register_kernel", "new_marker", "MARKER_VARIABLE", "GiB"]
+__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "cap_this_process", "has_gpu", "CappedNotebookClient",
+           "kill_stragglers", "stragglers", "orphans", "start_ticks", "enable_subreaper", "register_kernel", "new_marker",
+           "MARKER_VARIABLE", "GiB"]

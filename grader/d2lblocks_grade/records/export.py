@@ -9,9 +9,11 @@ Example::
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections import defaultdict
 from pathlib import Path
+
+from d2lblocks_grade.records.atomic import write_atomic
 
 GRADE_COLUMNS = ("student", "grade_id", "score", "max_score", "status", "reason")
 TOTAL_COLUMNS = ("student", "lms_user_id", "score", "max_score", "status", "needs_manual_grading")
@@ -20,17 +22,11 @@ BAD_ROSTER = ("{path} has no 'student' column; a roster is a CSV with columns st
 
 
 def _atomic_csv(path: str | Path, columns, rows) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    return path
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return write_atomic(path, text.getvalue().encode())
 
 
 def _fmt(value) -> str:

@@ -26,14 +26,25 @@ import os
 from dataclasses import asdict
 from datetime import datetime, timezone
 
-from nbgrader.api import (Assignment, Comment, Grade, Gradebook, Student, SubmittedAssignment,
-                          SubmittedNotebook)
-from nbgrader.preprocessors import SaveCells
 from alembic.script import ScriptDirectory
-from nbgrader.api import Base
+from nbgrader.api import Assignment, Base, Comment, Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
 from nbgrader.dbutil import ALEMBIC_DIR
-from sqlalchemy import (Column, DateTime, Float, MetaData, String, Table, Text, create_engine, delete, insert,
-                        inspect, select, text)
+from nbgrader.preprocessors import SaveCells
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from d2lblocks_grade.course.master import Course
 from d2lblocks_grade.datatypes import CellResult, GradeResult

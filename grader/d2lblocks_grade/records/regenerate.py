@@ -9,9 +9,9 @@ Example::
 from __future__ import annotations
 
 from d2lblocks_grade.course.master import hidden_test_lines, load_course
-from d2lblocks_grade.records.gradebook import GradebookWriter
 from d2lblocks_grade.datatypes import CellResult, GradeResult
 from d2lblocks_grade.pipeline import Options, write_student_files
+from d2lblocks_grade.records.gradebook import GradebookWriter
 
 NOTHING_GRADED = ("{out} holds no graded students for {assignment}; run "
                   "`d2lblocks-grade autograde SUBMISSIONS --out {out}` first")
@@ -24,7 +24,7 @@ def regenerate_feedback(opts: Options) -> int:
         rows, students = gb.rows(), gb.students()
     if not students:
         raise FileNotFoundError(NOTHING_GRADED.format(out=opts.out_dir, assignment=course.assignment_id))
-    hidden = hidden_test_lines(course.master)
+    hidden = hidden_test_lines(course.master, course.markers)
     for student, info in students.items():
         cells = [CellResult(**{k: r[k] for k in ("grade_id", "score", "max_score", "status", "reason", "kind")})
                  for r in rows if r["student"] == student]
