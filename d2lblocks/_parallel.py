@@ -41,7 +41,7 @@ class Parallel(nn.Module):
         self.dim = dim
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        outputs = [branch(X) for branch in self._modules.values()]
+        outputs = [branch(X) for branch in self._modules.values() if branch is not None]
         try:
             return torch.cat(outputs, dim=self.dim)
         except (RuntimeError, IndexError) as error:

@@ -5,6 +5,8 @@ wrong argument gets the same clear error wherever it is passed.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from torch import nn
 
 NOT_A_BLOCK = (
@@ -50,6 +52,27 @@ def register_block(parent: nn.Module, name: str, block: object) -> nn.Module:
     ``state_dict()``, ``.to()``, ``.eval()`` and ``print``; a plain attribute or a
     Python list is not.
     """
-    check_block(block, type(parent).__name__, name)
-    parent.add_module(name, block)
-    return block
+    module = check_block(block, type(parent).__name__, name)
+    parent.add_module(name, module)
+    return module
+
+
+# The one message for a function that takes a whole model (param_tree, show, find_unregistered, ...).
+NOT_A_MODULE = (
+    "{function}() expects a PyTorch block (an nn.Module instance such as nn.Linear(20, 256) or an "
+    "nn.Sequential), got {what}. {hint}"
+)
+
+
+def check_module(model: Any, function: str) -> None:
+    """Raise a TypeError that names what was passed and how to pass a block instead."""
+    if isinstance(model, nn.Module):
+        return
+    if isinstance(model, type) and issubclass(model, nn.Module):
+        what, hint = f"the class {model.__name__} itself", f"Create the block first: {function}({model.__name__}())."
+    elif isinstance(model, (list, tuple)):
+        what, hint = f"a {type(model).__name__}", f"Wrap the blocks first: {function}(nn.Sequential(*blocks))."
+    else:
+        what = f"{type(model).__name__} {model!r}"[:120]
+        hint = f"Build a model first, e.g. {function}(nn.Sequential(nn.Linear(20, 256), nn.ReLU()))."
+    raise TypeError(NOT_A_MODULE.format(function=function, what=what, hint=hint))

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from ._registration import check_block
+from ._registration import check_block, check_module
 
 BAD_COUNT = "replicate needs n, the number of blocks, as a whole number of at least 1; got {n!r}."
 INSTANCE_NOT_FACTORY = (
@@ -25,7 +25,6 @@ SHARED_PARAMETERS = (
     "blocks {first} and {again} made by block_factory share the parameter {name!r}: the factory "
     "reuses a layer built outside it. Build every layer inside the factory."
 )
-NOT_A_MODULE = "find_shared_parameters expects an nn.Module, got {value!r} of type {type_name}."
 
 
 def replicate(block_factory: Callable[[], nn.Module], n: int) -> nn.Sequential:
@@ -79,8 +78,7 @@ def find_shared_parameters(model: nn.Module) -> list[tuple[str, ...]]:
         >>> find_shared_parameters(nn.Sequential(layer, nn.ReLU(), layer))
         [('0.weight', '2.weight'), ('0.bias', '2.bias')]
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(NOT_A_MODULE.format(value=model, type_name=type(model).__name__))
+    check_module(model, "find_shared_parameters")
     # Holding the parameters themselves (not just id()) keeps them alive, so an
     # id can never be recycled by another tensor while we group.
     groups: dict[int, tuple[nn.Parameter, list[str]]] = {}

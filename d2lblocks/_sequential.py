@@ -51,12 +51,12 @@ class MySequential(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         # _modules is an ordered dict, so blocks run in the order they were added.
-        for block in self._modules.values():
+        for block in self._blocks():
             X = block(X)
         return X
 
     def __getitem__(self, index: int | slice) -> nn.Module:
-        blocks = list(self._modules.values())
+        blocks = self._blocks()
         if isinstance(index, slice):
             return MySequential(*blocks[index])
         if isinstance(index, bool) or not isinstance(index, int):
@@ -71,4 +71,8 @@ class MySequential(nn.Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[nn.Module]:
-        return iter(self._modules.values())
+        return iter(self._blocks())
+
+    def _blocks(self) -> list[nn.Module]:
+        # torch types _modules' values as Optional; register_block never stores None.
+        return [block for block in self._modules.values() if block is not None]

@@ -8,10 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-NOT_A_MODULE = (
-    "find_unregistered expects an nn.Module (a model or block), got {value!r} of type {type_name}. "
-    "Pass the model itself, e.g. find_unregistered(net)."
-)
+from ._registration import check_module
 
 # Attributes every nn.Module has; they hold PyTorch's own bookkeeping, not user state.
 _MODULE_INTERNALS = frozenset(nn.Module().__dict__)
@@ -93,8 +90,7 @@ def find_unregistered(model: nn.Module, root_name: str = "net") -> UnregisteredR
         >>> [(f.path, f.kind, f.container) for f in report]
         [('net.blocks[0]', 'module', 'list')]
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(NOT_A_MODULE.format(value=model, type_name=type(model).__name__))
+    check_module(model, "find_unregistered")
     registered = _registered_objects(model)
     findings: list[Unregistered] = []
     for module_path, module in model.named_modules():
@@ -114,7 +110,7 @@ def _recomputed_by_hooks(module: nn.Module) -> set[str]:
     # torch.nn.utils.weight_norm and spectral_norm keep `weight` as a plain tensor
     # that a forward pre-hook rebuilds from registered parameters before every
     # call: derived, not hidden state. Such hooks name the attribute they own.
-    return {hook.name for hook in module._forward_pre_hooks.values() if isinstance(getattr(hook, "name", None), str)}
+    return {name for hook in module._forward_pre_hooks.values() if isinstance(name := getattr(hook, "name", None), str)}
 
 
 def _registered_objects(model: nn.Module) -> dict[int, Any]:

@@ -5,28 +5,10 @@ from typing import Any
 
 from torch import nn
 
+from .._registration import check_module
 from ._build import build_tree
 from ._calls import CALLS_NOTE, count_calls
-from ._model import ParamTree
-
-NOT_A_MODULE = (
-    "{function}() expects a PyTorch block (an nn.Module instance such as nn.Linear(20, 256) or an "
-    "nn.Sequential), got {what}. {hint}"
-)
-
-
-def check_module(model: Any, function: str) -> None:
-    """Raise a TypeError that names what was passed and how to pass a block instead."""
-    if isinstance(model, nn.Module):
-        return
-    if isinstance(model, type) and issubclass(model, nn.Module):
-        what, hint = f"the class {model.__name__} itself", f"Create the block first: {function}({model.__name__}())."
-    elif isinstance(model, (list, tuple)):
-        what, hint = f"a {type(model).__name__}", f"Wrap the blocks first: {function}(nn.Sequential(*blocks))."
-    else:
-        what = f"{type(model).__name__} {model!r}"[:120]
-        hint = f"Build a model first, e.g. {function}(nn.Sequential(nn.Linear(20, 256), nn.ReLU()))."
-    raise TypeError(NOT_A_MODULE.format(function=function, what=what, hint=hint))
+from ._tree import ParamTree
 
 
 def param_tree(model: nn.Module, example_input: Any = None, *, name: str = "net") -> ParamTree:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from ._model import ParamTree, Repeat, TensorInfo, TreeNode
+from ._model import Repeat, TensorInfo, TreeNode
 from ._totals import Totals
+from ._tree import ParamTree
+
+if TYPE_CHECKING:
+    from .._unregistered import UnregisteredReport
 
 
 @dataclass
@@ -67,7 +71,7 @@ class _Walker:
         self.module_paths: dict[int, list[str]] = {}
         self.tensor_paths: dict[int, list[str]] = {}
         self.registered_modules: set[int] = set()
-        self.report = None
+        self.report: UnregisteredReport | None = None
         self._unregistered: dict[int, list] = {}
         self._scanned: set[int] = set()
         self._scan(model, top=True)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from html import escape as _escape
 
 from . import _format as fmt
-from ._model import ParamTree, TensorInfo, TreeNode, child_groups
+from ._model import TensorInfo, TreeData, TreeNode, child_groups
 from ._text import node_summary, tensor_summary, tree_notes
 
 BADGE_COLORS = {"shared": "#8250df", "reused": "#0969da", "unregistered": "#cf222e",
@@ -54,7 +54,7 @@ def badges_html(badges, shared_paths=()) -> str:
     return html
 
 
-def render_html(tree: ParamTree, *, max_rows: int = 3000) -> str:
+def render_html(tree: TreeData, *, max_rows: int = 3000) -> str:
     if not isinstance(max_rows, int) or max_rows < 1:
         raise ValueError(f"max_rows must be a positive whole number such as 3000, got {max_rows!r}")
     rows = _Rows(max_rows)

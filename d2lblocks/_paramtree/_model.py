@@ -1,7 +1,8 @@
 """The parameter tree: an immutable snapshot of a module's structure.
 
-Built by :func:`d2lblocks.param_tree`; rendered by the text, HTML and widget views.
-The snapshot keeps the tensors it describes alive (``ParamTree._objects``), so an
+Built by :func:`d2lblocks.param_tree`; rendered by the text, HTML and widget views,
+which import this module and never the other way round. The snapshot keeps the
+tensors it describes alive (``TreeData._objects``), so an
 ``id()`` recorded here can never be recycled by another object, and statistics can
 be computed later, on request, from the very tensors that were inspected.
 """
@@ -93,21 +94,8 @@ class TreeNode(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False)
-class ParamTree:
-    """The parameter tree of a model (see :func:`d2lblocks.param_tree`).
-
-    Example::
-
-        >>> import torch.nn as nn, d2lblocks
-        >>> tree = d2lblocks.param_tree(nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10)))
-        >>> tree.num_params
-        7946
-        >>> print(tree.to_text(tensors=False))
-        net: Sequential  7,946 params  31.0 KiB float32
-        ├─ net[0]: Linear  5,376 params
-        ├─ net[1]: ReLU
-        └─ net[2]: Linear  2,570 params
-    """
+class TreeData:
+    """The data of a parameter tree: nodes, totals and the index by path (rendered by ``ParamTree``)."""
 
     root: TreeNode
     num_params: int
@@ -119,26 +107,8 @@ class ParamTree:
     _objects: dict[int, Any] = field(repr=False)
     _index: dict[str, Any] = field(repr=False)
 
-    def __str__(self) -> str:
-        return self.to_text()
-
     def __repr__(self) -> str:
         return f"<ParamTree {self.root.path}: {self.root.type_name}, {self.num_params:,} parameters>"
-
-    def to_text(self, *, tensors: bool = True, expand_repeats: bool = False, max_depth: int | None = None) -> str:
-        """The tree as text, one line per module (and per tensor unless ``tensors=False``)."""
-        from ._text import render_text
-
-        return render_text(self, tensors=tensors, expand_repeats=expand_repeats, max_depth=max_depth)
-
-    def to_html(self, *, max_rows: int = 3000) -> str:
-        """A self-contained HTML view (no scripts, no network): nested, collapsible ``<details>``."""
-        from ._html import render_html
-
-        return render_html(self, max_rows=max_rows)
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
     def __getitem__(self, path: str) -> TreeNode | TensorInfo:
         """The node or tensor at ``path``, e.g. ``tree["net[0].net[2].weight"]``."""
@@ -152,16 +122,6 @@ class ParamTree:
     def nodes(self) -> Iterator[TreeNode]:
         """Every module node, depth first."""
         return self.root.walk()
-
-    def stats(self, path: str, bins: int = 30):
-        """Statistics and a histogram of the tensor at ``path``, computed now (see ``TensorStats``)."""
-        from ._stats import tensor_stats
-
-        info = self[path]
-        if not isinstance(info, TensorInfo):
-            raise TypeError(f"{path!r} is a module ({info.type_name}); statistics are per tensor, e.g. "
-                            f"tree.stats({(info.tensors[0].path if info.tensors else path + '.weight')!r})")
-        return tensor_stats(info, self._objects[info.key], bins=bins)
 
 
 def child_groups(node: TreeNode) -> Iterator[TreeNode | tuple[Repeat, tuple[TreeNode, ...], str]]:

@@ -1,6 +1,6 @@
 """What the widget shows: visible rows and the details of one row, as plain JSON data.
 
-Pure functions of a :class:`ParamTree`, so the widget stays a thin view and its
+Pure functions of a :class:`TreeData`, so the widget stays a thin view and its
 behaviour is tested without a browser.
 """
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 
 from . import _format as fmt
-from ._model import ParamTree, Repeat, TensorInfo, TreeNode, child_groups
+from ._model import Repeat, TensorInfo, TreeData, TreeNode, child_groups
+from ._stats import tensor_stats
 from ._text import node_summary, tensor_summary
 
 MORE_ROWS = "… {n} more rows hidden; type part of a path in the filter to find them"
@@ -31,7 +32,7 @@ def _repeat_row(run: Repeat, members, span: str, depth: int, open_: bool) -> dic
             "expandable": True, "open": open_}
 
 
-def visible_rows(tree: ParamTree, expanded, query: str = "", max_rows: int = 400) -> list[dict]:
+def visible_rows(tree: TreeData, expanded, query: str = "", max_rows: int = 400) -> list[dict]:
     """Rows top to bottom: expanded nodes show their tensors and children; a query shows matches."""
     rows: list[dict] = []
     query = query.strip().lower()
@@ -75,15 +76,17 @@ def _matches(node: TreeNode, query: str, depth: int) -> list[dict]:
     return []
 
 
-def details(tree: ParamTree, path: str, bins: int = 24) -> dict:
+def details(tree: TreeData, path: str, bins: int = 24) -> dict:
     """Everything about one row; for a tensor also its statistics and histogram, computed now."""
     if not path:
         return {}
     if "…" in path:  # a repeat row's id is its span, not a path in the index
         for node in tree.nodes():
-            for item in child_groups(node):
-                if isinstance(item, tuple) and item[2] == path:
-                    run, members, span = item
+            for group in child_groups(node):
+                if isinstance(group, TreeNode):  # a NamedTuple too: test for it, not for tuple
+                    continue
+                run, members, span = group
+                if span == path:
                     return {"kind": "repeat", "path": span, "type": run.type_name, "count": run.count,
                             "params_each": fmt.count(run.params_each), "first": members[0].path}
     try:
@@ -104,7 +107,7 @@ def details(tree: ParamTree, path: str, bins: int = 24) -> dict:
             "dtype": item.dtype, "device": item.device, "numel": fmt.count(item.numel),
             "bytes": fmt.nbytes(item.nbytes), "requires_grad": item.requires_grad, "persistent": item.persistent}
     try:
-        stats = tree.stats(path, bins=bins)
+        stats = tensor_stats(item, tree._objects[item.key], bins=bins)
     except ValueError as error:
         return {**info, "stats_error": str(error)}
     numbers = {"mean": stats.mean, "std": stats.std, "min": stats.min, "max": stats.max,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import _format as fmt
-from ._model import ParamTree, TensorInfo, TreeNode, child_groups
+from ._model import TensorInfo, TreeData, TreeNode, child_groups
 
 
 def node_summary(node: TreeNode) -> str:
@@ -39,7 +39,7 @@ def badge_text(badges, shared_paths=()) -> str:
     return text
 
 
-def render_text(tree: ParamTree, *, tensors: bool = True, expand_repeats: bool = False,
+def render_text(tree: TreeData, *, tensors: bool = True, expand_repeats: bool = False,
                 max_depth: int | None = None) -> str:
     root = tree.root
     head = f"{root.path}: {node_summary(root)}"
@@ -53,7 +53,7 @@ def render_text(tree: ParamTree, *, tensors: bool = True, expand_repeats: bool =
     return "\n".join(lines)
 
 
-def tree_notes(tree: ParamTree) -> list[tuple[bool, str]]:
+def tree_notes(tree: TreeData) -> list[tuple[bool, str]]:
     """``(is_warning, text)`` for what the whole tree needs to say under its totals."""
     notes = []
     if tree.num_unregistered_params:

@@ -13,8 +13,8 @@ from typing import Any
 import anywidget
 import traitlets
 
+from .._registration import check_module
 from . import _format as fmt
-from ._api import check_module
 from ._build import build_tree
 from ._calls import CALLS_NOTE, count_calls
 from ._rows import details, visible_rows
@@ -106,6 +106,7 @@ class ParamTreeWidget(anywidget.AnyWidget):
         # rendered without a kernel (nbviewer, GitHub, exported HTML) still shows the tree.
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert data is not None, "anywidget always returns a MIME bundle"
         data["text/plain"] = self._tree.to_text(tensors=False, max_depth=3)
         data["text/html"] = self._tree.to_html(max_rows=FALLBACK_ROWS)
         return bundle

@@ -95,3 +95,13 @@ class Markers:
 def _regions(source: str, begin: str, end: str) -> list[str]:
     pattern = re.compile(rf"{re.escape(begin)}(.*?){re.escape(end)}", re.S)
     return pattern.findall(source)
+
+
+def test_ids(notebook) -> list[str]:
+    """Grade ids of the notebook's autograder tests, in order."""
+    return [gid for cell in notebook.cells if is_test_cell(cell) and (gid := grade_id(cell))]
+
+
+def answer_ids(notebook) -> list[str]:
+    """Grade ids of the notebook's answer cells, in order."""
+    return [gid for cell in notebook.cells if is_answer_cell(cell) and (gid := grade_id(cell))]

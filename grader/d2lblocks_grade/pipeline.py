@@ -39,10 +39,11 @@ UNKNOWN_STUDENT = ("no submission for {names} in {path}; --student takes the fol
 
 @dataclass
 class Options:
-    submissions: str | Path
+    submissions: str | Path | None  # None: commands that only read OUT
     out: str | Path = "grading-out"
-    course: str | Path | None = None  # None: ./exercises (see course.locate)
-    assignment: str | None = None  # None: the course's only assignment
+    # None: ./exercises and the course's only assignment, resolved in __post_init__ (see course.locate).
+    course: Path = None  # type: ignore[assignment]
+    assignment: str = None  # type: ignore[assignment]
     workers: int | None = None
     db_url: str | None = None
     scheduler: str | None = None
@@ -129,6 +130,8 @@ def write_reports(out: Path, gb: GradebookWriter) -> Summary:
 
 def autograde(opts: Options) -> Summary:
     """Grade every submission not yet committed (all of them with `regrade`); see module docstring."""
+    if opts.submissions is None:
+        raise ValueError("autograde needs the SUBMISSIONS folder (or zip) to grade")
     course = load_course(opts.course, opts.assignment)
     subs = discover(opts.submissions, course.assignment_id)
     out = opts.out_dir

@@ -81,5 +81,5 @@ def test_a_custom_root_name_is_used_in_paths():
 
 
 def test_it_refuses_something_that_is_not_a_model():
-    with pytest.raises(TypeError, match="expects an nn.Module.*find_unregistered\\(net\\)"):
+    with pytest.raises(TypeError, match=r"find_unregistered\(\) expects a PyTorch block.*find_unregistered\("):
         find_unregistered([nn.Linear(2, 2)])

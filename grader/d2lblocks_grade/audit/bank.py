@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell
+from d2lblocks_grade.notebook_cells import Markers, test_ids
 
 WRONG, RIGHT = "wrong_", "right_"
 
@@ -96,7 +96,7 @@ def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, nbformat.Notebo
 
 def graded_test_ids(notebook: nbformat.NotebookNode) -> list[str]:
     """Grade ids of the autograded test cells, in notebook order."""
-    return [grade_id(cell) for cell in notebook.cells if is_test_cell(cell)]
+    return test_ids(notebook)
 
 
 def instructor_solutions(source: nbformat.NotebookNode, markers: Markers = Markers()) -> dict[str, str]:

@@ -23,7 +23,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell
+from d2lblocks_grade.notebook_cells import Markers, test_ids
 
 NO_COURSE = ("No nbgrader course at {course}: expected {course}/source/{assignment}/ holding the "
              "instructor's notebook. Pass --course DIR (the folder with nbgrader_config.py) and "
@@ -51,7 +51,7 @@ class Course:
 
     @property
     def test_ids(self) -> list[str]:
-        return [grade_id(c) for c in self.master.cells if is_test_cell(c)]
+        return test_ids(self.master)
 
     @property
     def markers(self) -> Markers:

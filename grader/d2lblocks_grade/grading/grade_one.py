@@ -37,6 +37,7 @@ from d2lblocks_grade.integrity import instrument as integrity
 from d2lblocks_grade.integrity.assemble import assemble, grade_id
 from d2lblocks_grade.kernel import sandbox
 from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
+from d2lblocks_grade.notebook_cells import answer_ids
 
 EMPTY_FILE = "the file is empty; open the assignment in Jupyter, save it, and submit again"
 NOT_JSON = ("the file is not a notebook (not valid JSON: {error}); it may be damaged or be another "
@@ -81,9 +82,9 @@ def parse_submission(data: bytes) -> nbformat.NotebookNode:
 
 
 def check_assignment(student, master, name: str) -> None:
-    answers = [grade_id(c) for c in master.cells if utils.is_solution(c)]
-    theirs = {grade_id(c) for c in student.cells if grade_id(c)}
-    if theirs and not theirs & {grade_id(c) for c in master.cells if grade_id(c)}:
+    answers = answer_ids(master)
+    theirs = {gid for c in student.cells if (gid := grade_id(c))}
+    if theirs and not theirs & {gid for c in master.cells if (gid := grade_id(c))}:
         raise BadNotebook(WRONG_ASSIGNMENT, OTHER_ASSIGNMENT.format(
             expected=", ".join(answers), found=", ".join(sorted(theirs)[:4]), name=name))
 

@@ -50,7 +50,7 @@ def manual_result(cell) -> CellResult:
 
 def _timed_out_answers(nb, execution: Execution) -> dict[str, str]:
     """Tests whose answer cell hit the cell timeout: they fail because of it, so say so."""
-    reasons = {}
+    reasons: dict[str, str] = {}
     for cell in nb.cells:
         if cell.get("id") in execution.timed_out_cells and utils.is_solution(cell):
             gid = cell.metadata.nbgrader["grade_id"]

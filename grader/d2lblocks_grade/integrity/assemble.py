@@ -26,7 +26,7 @@ from nbgrader import utils
 
 from d2lblocks_grade.course.master import clear_hidden_tests
 from d2lblocks_grade.datatypes import MISSING_CELL, TAMPERED
-from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell
+from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell, test_ids
 
 ANSWER_MISSING = ("the answer cell {answer} is missing (deleted, or its nbgrader metadata was lost "
                   "by copying it into a new cell); download the assignment again and paste your answer "
@@ -54,19 +54,20 @@ def _public_source(cell, markers: Markers) -> str:
 
 def tests_of(answer_id: str, master) -> list[str]:
     """Test ids that exercise an answer: same `exN_` prefix, else the tests right after it."""
-    tests = [grade_id(c) for c in master.cells if is_test_cell(c)]
+    tests = test_ids(master)
     prefix = answer_id.split("_", 1)[0] + "_"
     same = [t for t in tests if "_" in answer_id and t.startswith(prefix)]
     if same:
         return same
-    following, seen = [], False
+    following: list[str] = []
+    seen = False
     for cell in master.cells:
         if grade_id(cell) == answer_id:
             seen = True
         elif seen and utils.is_solution(cell):
             break
-        elif seen and is_test_cell(cell):
-            following.append(grade_id(cell))
+        elif seen and is_test_cell(cell) and (gid := grade_id(cell)):
+            following.append(gid)
     return following
 
 

@@ -183,11 +183,11 @@ def read_verdict(executed_nb, plan: IntegrityPlan, kernel_died: bool = False):
     baseline = install[0].get("digest") if install else None
     if baseline is None and not kernel_died:
         verdict.findings.append("the integrity harness did not start (the kernel was subverted)")
-    reports = {}
+    reports: dict[str, dict] = {}
     for cell in harness[1:]:
-        for marker in _markers(cell):
-            if marker.get("nonce") in plan.checks:
-                reports.setdefault(marker["nonce"], marker)
+        for found in _markers(cell):
+            if found.get("nonce") in plan.checks:
+                reports.setdefault(found["nonce"], found)
     first_bad = None
     for nonce, (grade_id, phase) in plan.checks.items():
         marker = reports.get(nonce)

@@ -106,8 +106,10 @@ def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env:
         km.provisioner = ZygoteProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
         km.provisioner.zygote, km.provisioner.memory_bytes = zygote, memory_bytes
     elif launch_prefix:
-        argv = [sys.executable if a == "python" else a for a in km.kernel_spec.argv]
-        km.kernel_spec.argv = list(launch_prefix) + argv
+        spec = km.kernel_spec
+        if spec is None:
+            raise RuntimeError("no python3 kernel spec is installed (pip install ipykernel)")
+        spec.argv = list(launch_prefix) + [sys.executable if a == "python" else a for a in spec.argv]
     kernel_env = sandbox.scrub_environment(os.environ if env is None else env, marker, home=workdir)
     kernel_env.setdefault("PYTHONUNBUFFERED", "1")
     # The kernel's own log (e.g. its TCP warning) would garble the progress bar.

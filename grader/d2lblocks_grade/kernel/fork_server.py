@@ -116,7 +116,8 @@ class ForkedProcess:
     stdin = stdout = stderr = None
 
     def __init__(self, pid: int):
-        self.pid, self.returncode = pid, None
+        self.pid = pid
+        self.returncode: int | None = None
 
     def poll(self) -> int | None:
         if self.returncode is None and not is_alive(self.pid):
@@ -127,9 +128,9 @@ class ForkedProcess:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0.0)
             time.sleep(0.02)
-        return self.returncode
+        return self.returncode if self.returncode is not None else -signal.SIGKILL
 
     def send_signal(self, signum: int) -> None:
         try:
@@ -201,8 +202,10 @@ class ZygoteProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs):
         argv = cmd[cmd.index("ipykernel_launcher") + 1:]
         cwd = str(kwargs.get("cwd") or os.getcwd())
+        if self.zygote is None:
+            raise RuntimeError("ZygoteProvisioner.zygote must be set before a kernel is launched")
         pid = self.zygote.fork(argv, cwd, dict(kwargs.get("env") or os.environ), self.memory_bytes)
-        self.process = ForkedProcess(pid)
+        self.process = ForkedProcess(pid)  # type: ignore[assignment]  # duck-types the Popen it stands for
         self.pid = self.pgid = pid
         self.cwd = cwd
         return self.connection_info
