@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 # Jupyter's CLIs (nbgrader, alembic, jupyter) must be found on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-fast lab bench venv clean
+.PHONY: demo test test-fast lint lab bench venv clean
 
 venv: $(STAMP)
 
@@ -33,8 +33,13 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py $(DEMO_OUT)
 	@echo "Demo outputs are in $(DEMO_OUT)/"
 
-test: $(STAMP)
+# Lint and type-check first: they take seconds, the suite takes minutes.
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check
+	$(BIN)/mypy
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"

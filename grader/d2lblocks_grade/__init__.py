@@ -1,5 +1,21 @@
-"""Grade a class's Layers-and-Blocks notebooks with nbgrader underneath.
+"""``d2lblocks-grade``: grade a class's notebooks with nbgrader underneath, in parallel, durably, safely.
 
-The coordinator (`d2lblocks_grade.cli`) discovers submissions, hands picklable
-`GradeJob`s to an executor, and is the only writer of the gradebook.
+The layers, from the bottom up (each imports only layers below it)::
+
+    datatypes.py       the plain data crossing process and machine boundaries (GradeJob, GradeResult, Limits)
+    notebook_cells.py  facts about nbgrader cells: test or answer, grade ids, the course's markers
+    nbgrader_cli.py    finding and running the nbgrader program installed beside this Python
+    course/            the course: master notebook and assets, which course/assignment, intake, release
+    kernel/            one kernel for one submission: starting it (warm fork server), caps, environment
+    integrity/         the graded notebook: master tests around student answers, tamper checks
+    grading/           grade_one: one submission -> one result, scored as nbgrader scores
+    dispatch/          where jobs run: a local pool or a Dask cluster
+    records/           gradebook (single writer), CSV exports, feedback pages, summary, atomic writes
+    audit/             the exercises' tests checked against a bank of right and wrong answers
+    pipeline.py        a class end to end: discover, grade what changed, record each student once
+    cli.py             the ``d2lblocks-grade`` command
+
+Example::
+
+    $ d2lblocks-grade autograde submissions/ --course exercises --out grading-out
 """

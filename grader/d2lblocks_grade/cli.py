@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -44,8 +45,17 @@ def _out_args(p: argparse.ArgumentParser) -> None:
                    "(default: sqlite OUT/gradebook.db)")
 
 
+def configure_logging(level: int) -> None:
+    """Diagnostics go to stderr through logging: warnings by default, -v for notes, -q for errors only."""
+    logging.basicConfig(format="d2lblocks-grade: %(levelname)s: %(message)s",
+                        level={-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(level, logging.DEBUG)
+                        if level > -1 else logging.ERROR)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="d2lblocks-grade", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more diagnostics (-vv: debugging)")
+    parser.add_argument("-q", dest="quiet_logs", action="count", default=0, help="only errors on stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("release", help="generate the student version into release/ and check it for leaks")
@@ -140,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         from d2lblocks_grade.audit.run import main as audit_main  # the exercises' own tool, loaded only when asked for
         return audit_main(argv[1:])
     args = build_parser().parse_args(argv)
+    configure_logging(args.verbose - args.quiet_logs)
     handler = {"release": _release, "autograde": _autograde, "feedback": _feedback, "export": _export}
     try:
         return handler[args.command](args)

@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from d2lblocks_grade.records.report import Summary, histogram_png, histogram_svg
 
 UNKNOWN_STUDENT = ("no submission for {names} in {path}; --student takes the folder (or file) name of a "
                    "student's submission, e.g. --student alice for {path}/alice/")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -139,7 +142,7 @@ def autograde(opts: Options) -> Summary:
     if opts.progress:
         for sub in subs:
             for note in sub.notes:
-                print(f"note: {note}", file=sys.stderr)
+                log.info("note: %s", note)
     hidden = hidden_test_lines(course.master, course.markers)
     with GradebookWriter(opts.database, course) as gb:
         done = {} if opts.regrade or opts.students else gb.done()

@@ -8,9 +8,13 @@ import torch
 from torch import nn
 
 import d2lblocks
+import d2lblocks_grade
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages(d2lblocks.__path__, prefix="d2lblocks.") if not name.endswith("__main__")
+    name
+    for package in (d2lblocks, d2lblocks_grade)
+    for _, name, _ in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + ".")
+    if not name.endswith("__main__")
 )
 
 

@@ -13,7 +13,7 @@ Run it as ``d2lblocks-grade audit`` or ``python -m d2lblocks_grade.audit.run``::
 Or from Python::
 
     >>> report = run_audit(Path("exercises"))     # doctest: +SKIP
-    >>> report.ok
+    >>> report.ok                                  # doctest: +SKIP
     True
 """
 from __future__ import annotations

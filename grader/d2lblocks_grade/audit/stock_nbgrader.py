@@ -6,7 +6,7 @@ the scores back from the gradebook they write.
 
 Example::
 
-    >>> course = CourseCopy.make(Path("exercises"), Path("/tmp/audit"))
+    >>> course = CourseCopy.make(Path("exercises"), Path("/tmp/audit"))   # doctest: +SKIP
     >>> release = course.generate("layers-and-blocks")      # doctest: +SKIP
 """
 from __future__ import annotations

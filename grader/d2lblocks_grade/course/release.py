@@ -6,7 +6,7 @@ source notebook that is still present in the released notebook.
 Example::
 
     >>> path, leaks = release("exercises", "layers-and-blocks")   # doctest: +SKIP
-    >>> leaks
+    >>> leaks                                                      # doctest: +SKIP
     []
 """
 

@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
@@ -36,6 +37,8 @@ BAD_WORKERS = "--workers must be a whole number of at least 1 (the CPU cores to 
 NO_CLUSTER = ("--scheduler needs the cluster executor (d2lblocks_grade.dispatch.dask_cluster), which could not be "
               "loaded: {error}. "
               "Grade on this machine by leaving out --scheduler.")
+
+log = logging.getLogger(__name__)
 
 
 class Executor(Protocol):
@@ -96,7 +99,8 @@ class LocalExecutor:
         if self.zygote is not None:
             try:
                 return start_kernel(zygote=self.zygote, memory_bytes=self.memory_bytes)
-            except RuntimeError:  # the fork server died: keep grading with ordinary kernels
+            except RuntimeError as err:  # the fork server died: keep grading with ordinary kernels
+                log.warning("%s; each kernel now starts cold (slower, same grades)", err)
                 self.zygote = None
         return start_kernel()
 

@@ -14,7 +14,7 @@ place of `Popen`: interrupt, kill and liveness work on the forked pid as usual.
 Example::
 
     >>> zygote = Zygote(["torch", "torch._dynamo"])           # doctest: +SKIP
-    >>> kernel = start_kernel(zygote=zygote)                   # (d2lblocks_grade.kernel.execute)  doctest: +SKIP
+    >>> kernel = start_kernel(zygote=zygote)   # d2lblocks_grade.kernel.execute  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -159,8 +161,11 @@ class Zygote:
     def __init__(self, modules=("torch", "torch._dynamo")):
         self.modules = list(modules)
         self._lock = threading.Lock()
+        # `python -m` puts its working folder first on sys.path: started in the instructor's folder,
+        # a `grader/` or `d2lblocks_grade/` folder there would be imported instead of this package.
+        self._home = tempfile.mkdtemp(prefix="d2lblocks-grade-fork-server-")
         self._proc = subprocess.Popen([sys.executable, "-m", "d2lblocks_grade.kernel.fork_server", *self.modules],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=self._home,
                                       stderr=subprocess.DEVNULL, text=True, start_new_session=True,
                                       env=_server_environment())
         self._ready = False
@@ -189,8 +194,9 @@ class Zygote:
         except (OSError, subprocess.TimeoutExpired):
             self._proc.kill()
             self._proc.wait()
-        for stream in (self._proc.stdout,):
-            stream.close()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        shutil.rmtree(self._home, ignore_errors=True)
 
 
 class ZygoteProvisioner(LocalProvisioner):

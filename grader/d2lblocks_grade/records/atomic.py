@@ -4,7 +4,8 @@ Example::
 
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "grades.csv"
-    >>> write_atomic(target, b"student,score\\n")
+    >>> write_atomic(target, b"student,score\\n").name
+    'grades.csv'
     >>> target.read_bytes()
     b'student,score\\n'
 """

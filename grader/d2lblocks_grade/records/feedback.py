@@ -10,7 +10,7 @@ student's own output managed to print (e.g. `print(_ih)`).
 Example::
 
     >>> html, leaks = render_feedback(result, hidden_lines)   # doctest: +SKIP
-    >>> leaks
+    >>> leaks                                                 # doctest: +SKIP
     []
 """
 
