@@ -95,7 +95,8 @@ def _first(net: nn.Module, kind: type[nn.Module]) -> nn.Module:
 
 def _children_printed(net: nn.Module) -> str:
     # print(net) puts each registered child on its own line as "  (name): ...".
-    return f"print(net) lists {repr(net).count(chr(10) + '  (')} child blocks"
+    count = repr(net).count("\n  (")
+    return f"print(net) lists {count} child block{'' if count == 1 else 's'}"
 
 
 def _evidence(kind: type[nn.Module], X: torch.Tensor) -> list[str]:
@@ -110,13 +111,15 @@ def _evidence(kind: type[nn.Module], X: torch.Tensor) -> list[str]:
     ]
 
 
-def demonstrate_list_pitfall(seed: int = 0) -> PitfallReport:
+def demonstrate_list_pitfall(seed: int = 0, *, module_keyed: bool = True) -> PitfallReport:
     """Show, with evidence computed now, what goes wrong when blocks live in a Python list.
 
     Builds the same 20-256-10 network with Dropout twice, as ``MySequential``
     and as ``ListSequential``, and checks parameters(), an optimizer step,
-    saving and loading, ``.to(float64)``, ``.eval()`` and ``print``; then shows
-    the older edition's ``_modules[block] = block`` bug.
+    saving and loading, ``.to(float64)``, ``.eval()`` and ``print``. With
+    ``module_keyed`` (the default) three more rows show the older edition's
+    ``_modules[block] = block`` bug; pass ``module_keyed=False`` for the list
+    pitfall alone, e.g. before that bug has been introduced.
 
     Example::
 
@@ -131,6 +134,8 @@ def demonstrate_list_pitfall(seed: int = 0) -> PitfallReport:
     checks = ["parameters()", "optimizer step", "save + load", ".to(float64)", ".eval()", "print(net)"]
     good, bad = _evidence(MySequential, X), _evidence(ListSequential, X)
     rows = [PitfallRow(c, g, b, g != b) for c, g, b in zip(checks, good, bad)]
+    if not module_keyed:
+        return PitfallReport(tuple(rows))
     keyed = ModuleKeyedSequential(nn.Linear(20, 10))
     rows += [
         PitfallRow("_modules[block] = block: forward", _outcome(lambda: tuple(MySequential(nn.Linear(20, 10))(X).shape)),
