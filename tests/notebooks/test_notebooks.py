@@ -23,19 +23,29 @@ REQUIRED = {
     "01-layers-and-blocks": [
         "nn.Sequential(nn.LazyLinear(256), nn.ReLU(), nn.LazyLinear(10))",  # the Sequential MLP
         "class MLP(nn.Module)", "def forward(self, X)", "super().__init__()",  # a custom block
-        "class MySequential(nn.Module)", "self.add_module(str(idx), module)", "self.children()",
+        "ResNet-152", "block_figure(figure_model)", "module._modules.items()",  # Fig. 5.1.1, drawn from a model
+        "created once, in `__init__`", "net_a, net_b = MLP().to(device), MLP().to(device)",  # one model per instance
+        "loss.backward()", "inputs.grad",  # the block's gradient duty
+        "class MySequential(nn.Module)", "self.add_module(str(idx), module)", "self._modules[str(idx)] = module",
+        "for module in self._modules.values():", "`children()` de-duplicates", "MySequential(layer, layer)",
         "class FixedHiddenMLP(nn.Module)", "register_buffer", "X = self.linear(X)", "while X.abs().sum() > 1",
+        r"f(\mathbf{x}, \mathbf{w}) = c \cdot \mathbf{w}^\top \mathbf{x}", "not useful in real tasks",
         "class NestMLP(nn.Module)", "chimera = nn.Sequential(NestMLP(), nn.LazyLinear(20), FixedHiddenMLP())",
         "d2lblocks.show(chimera, X)",  # the widget where the text talks about nesting
-        "## Efficiency", "Python overhead", "torch.compile(chimera)", "speed-up",
-        "torch._dynamo.explain(FixedHiddenMLP()", "graph break",
+        "## Efficiency", "Python overhead", "torch.get_num_threads()", "torch.__version__",
+        "batch_verdict(per_call, blocks)", "torch.compile(chimera)", "speed-up", "compile_verdict(",
+        "graph_break_verdict(", "except torch._dynamo.exc.BackendCompilerFailed", "What did your table show?",
+        "torch._dynamo.explain(FixedHiddenMLP()", "graph break", "torch.frexp(total)", "torch.ldexp(X",
         "MXNet Gluon", "Keras", "`nn.Block`", "`call(self, X)`", "`self._children`", "`self._modules`",
         "`net.add(block)`", "nn.LazyLinear", "net.initialize()", "hybridize",
+        "### If you read another edition", "self._modules[block] = block", "X.norm().item() > 1",
+        "self.modules = []", "applies `self.dense` only once", "activation='relu'", "modernisation",
         "## Summary", "## Exercises", "exercises/release/layers-and-blocks/layers-and-blocks.ipynb",
         "**ex1", "**ex2", "**ex3", "Python list", "Parallel", "replicate",
     ],
     "02-pitfalls": [
-        "d2lblocks.ListSequential(", "torch.optim.SGD(net.parameters()", "d2lblocks.demonstrate_list_pitfall()",
+        "d2lblocks.ListSequential(", "torch.optim.SGD(net.parameters()",
+        "d2lblocks.demonstrate_list_pitfall(module_keyed=False)",
         "d2lblocks.find_unregistered(net)", "nn.ModuleList(",
         "self._modules[block] = block", "d2lblocks.ModuleKeyedSequential(",
         "[nn.Linear(8, 8)] * 3", "d2lblocks.find_shared_parameters(net)", "d2lblocks.replicate(lambda:",
@@ -47,7 +57,7 @@ REQUIRED = {
     ],
     "03-looking-inside": [
         "d2lblocks.param_tree(mlp)", "tree.num_params", "d2lblocks.show(chimera, X)",
-        "shared = nn.Linear(8, 8)", "d2lblocks.show(tied)",
+        "shared = nn.Linear(8, 8)", "d2lblocks.show(tied)", "torch.allclose(total, first_use + second_use)",
         "d2lblocks.LazyMLP()", "lazy(X)", "d2lblocks.show(lazy)",
         "view = d2lblocks.show(model)", "optimizer.step()", "view.refresh()",
     ],
@@ -95,9 +105,10 @@ def test_every_required_example_and_pitfall_appears(name):
 def test_the_first_notebook_follows_the_chapter_in_order():
     """The chapter's examples come in the book's order, then the other editions, the summary and exercises."""
     text = source("01-layers-and-blocks")
-    order = ["nn.Sequential(nn.LazyLinear(256)", "class MLP(nn.Module)", "class MySequential(nn.Module)",
-             "class FixedHiddenMLP(nn.Module)", "class NestMLP(nn.Module)", "## Efficiency", "torch.compile(",
-             "MXNet Gluon and Keras", "## Summary", "## Exercises"]
+    order = ["block_figure(figure_model)", "nn.Sequential(nn.LazyLinear(256)", "class MLP(nn.Module)",
+             "net_a, net_b", "loss.backward()", "class MySequential(nn.Module)", "class FixedHiddenMLP(nn.Module)",
+             "class NestMLP(nn.Module)", "## Efficiency", "torch.compile(", "MXNet Gluon and Keras",
+             "### If you read another edition", "## Summary", "## Exercises"]
     positions = [text.find(needle) for needle in order]
     assert -1 not in positions and positions == sorted(positions)
 
@@ -249,6 +260,21 @@ def test_the_parameter_tree_widget_is_displayed(executed, name):
     assert all(o.data["text/plain"].startswith("net: ") and o.data["text/html"] for o in widgets)
 
 
+def cell_outputs(run, cell_id: str) -> list:
+    return next(c for c in run.notebook.cells if c.get("id") == cell_id).outputs
+
+
+def shown(run, cell_id: str) -> str:
+    """Everything one cell printed or displayed as text, with whitespace collapsed (sentences are wrapped)."""
+    texts = [o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell_outputs(run, cell_id)]
+    return " ".join("".join(texts).split())
+
+
+def verdict_for(ratio: float) -> str:
+    """The word the efficiency section must use for a measured eager/compiled ratio."""
+    return "faster" if ratio >= 1.1 else "slower" if ratio <= 1 / 1.1 else "about the same"
+
+
 @pytest.mark.slow
 def test_the_efficiency_section_prints_a_speed_up_table_and_the_graph_break(executed):
     """The reader sees measured times with ratios, and that the data-dependent loop breaks the graph."""
@@ -260,6 +286,62 @@ def test_the_efficiency_section_prints_a_speed_up_table_and_the_graph_break(exec
     breaks = [int(n) for n in re.findall(r"graph breaks?:\s+(\d+)", text)]
     assert breaks[0] >= 1 and breaks[-1] == 0  # the while loop breaks it; the loop-free rewrite does not
     assert "while X.abs().sum() > 1" in text  # the break is traced back to the loop's line
+
+
+@pytest.mark.slow
+def test_the_efficiency_section_says_what_its_own_numbers_show(executed):
+    """Each conclusion printed under a measurement is the one its printed numbers support, on this machine."""
+    run = executed["01-layers-and-blocks"]
+    assert re.search(r"timing on .+, torch \S+, \d+ CPU threads? for PyTorch", shown(run, "01-25"))
+    table = "".join(o.text for o in cell_outputs(run, "01-27") if o.output_type == "stream")
+    per_call = {int(b): float(us) for b, us in re.findall(r"^\s*(\d+)\s+([\d.]+)\s+[\d.]+$", table, re.M)}
+    assert sorted(per_call) == [1, 16, 256]
+    slowdown = re.search(r"A batch 256x larger took ([\d.]+)x as long per call", shown(run, "01-27")).group(1)
+    assert float(slowdown) == pytest.approx(per_call[256] / per_call[1], rel=0.02, abs=0.06)  # printed rounded
+    compile_cell = shown(run, "01-29")
+    assert re.search(r"first call of the compiled x \+ 1 \(compiling it\): [\d.]+ s", compile_cell)
+    assert re.search(r"first call of the compiled chimera \(compiling it\): [\d.]+ s", compile_cell)
+    table = shown(run, "01-35")
+    for name, eager, compiled, ratio in re.findall(r"(chimera|loop-free chimera) ([\d.]+) ([\d.]+) ([\d.]+)x", table):
+        sentence = re.search(rf"{name}: compiled ran (?:only )?{ratio}x as fast as eager[^.]*", table).group(0)
+        assert verdict_for(float(eager) / float(compiled)) in sentence
+
+
+@pytest.mark.slow
+def test_the_chapter_examples_print_what_the_prose_says_they_show(executed):
+    """Repeated blocks, separate instances, gradients and the exact loop-free rewrite, as printed in notebook 01."""
+    run = executed["01-layers-and-blocks"]
+    assert [o for o in cell_outputs(run, "01-01b") if "image/svg+xml" in o.get("data", {})]  # Fig. 5.1.1
+    assert "same initial hidden weights: False" in shown(run, "01-09b")
+    assert "training net_a changed net_a's hidden weights: True" in shown(run, "01-09b")
+    assert "training net_a changed net_b's hidden weights: False" in shown(run, "01-09b")
+    assert re.search(r"input gradient \(2, 20\) norm \d", shown(run, "01-09d"))
+    repeated = shown(run, "01-11b")
+    assert "entries in _modules: 2 | blocks from children(): 1" in repeated
+    assert "MySequential(layer, layer) matches nn.Sequential(layer, layer): True" in repeated
+    assert "applying layer once would match: False" in repeated
+    loop_free = shown(run, "01-33")
+    loop, exact, log2 = map(int, re.search(
+        r"the loop halves (\d+) times, halvings\(\) says (\d+), ceil\(log2\(sum\)\) says (\d+)", loop_free).groups())
+    assert loop == exact != log2  # the sum shown is one where ceil(log2) is wrong, as the prose says
+    assert "same output: True" in loop_free
+
+
+@pytest.mark.slow
+def test_the_shared_gradient_is_shown_to_be_the_sum_of_both_uses(executed):
+    """Notebook 03 shows numerically that a layer used twice gets the sum of the gradients of its uses."""
+    text = shown(executed["03-looking-inside"], "03-11")
+    assert "untied computes the same function: True" in text
+    assert "shared gradient == sum of the two uses: True" in text
+    assert "shared gradient == either use alone: False" in text
+
+
+@pytest.mark.slow
+def test_the_first_pitfall_table_shows_only_what_has_been_introduced(executed):
+    """Pitfall 1's evidence table has no rows about pitfall 2's bug, and counts are in plain English."""
+    table = shown(executed["02-pitfalls"], "02-07")
+    assert "parameters()" in table and "_modules[block]" not in table
+    assert "print(net) lists 4 child blocks" in table and "print(net) lists 0 child blocks" in table
 
 
 @pytest.mark.slow
