@@ -61,6 +61,11 @@ def test_a_larger_batch_that_is_no_slower_is_described_as_all_fixed_price():
     assert "no slower" in said and "all fixed price" in said
 
 
+def test_a_single_batch_size_asks_for_a_second_instead_of_concluding():
+    said = TAUGHT["batch_verdict"]({16: 100.0}, blocks=9)
+    assert "at least two batch sizes" in said and "fixed price" not in said
+
+
 # --- compiled vs eager --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("eager, compiled, ratio, word", [
