@@ -56,7 +56,7 @@ class FixedHiddenMLP(nn.Module):
 
     def hidden(self, X: torch.Tensor) -> torch.Tensor:
         X = self.linear(X)
-        X = F.relu(X @ self.rand_weight + 1)
+        X = F.relu(X @ self.rand_weight + 1)  # type: ignore[operator]  # a buffer: a Tensor, typed loosely by torch
         return self.linear(X)  # the same layer again: its parameters are shared
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import nn
@@ -89,7 +90,7 @@ def _save_load(kind: type[nn.Module], net: nn.Module, X: torch.Tensor) -> str:
 
 def _first(net: nn.Module, kind: type[nn.Module]) -> nn.Module:
     # Found through the container's own storage, so hidden blocks are found too.
-    blocks = net.blocks if isinstance(net, ListSequential) else net
+    blocks = net.blocks if isinstance(net, ListSequential) else cast(Iterable[nn.Module], net)
     return next(block for block in blocks if isinstance(block, kind))
 
 

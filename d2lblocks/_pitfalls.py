@@ -58,9 +58,10 @@ class ModuleKeyedSequential(nn.Module):
     def __init__(self, *blocks: nn.Module) -> None:
         super().__init__()
         for index, block in enumerate(blocks):
-            self._modules[check_block(block, "ModuleKeyedSequential", index)] = block  # the bug, on purpose
+            # The bug, on purpose (and why the type checker objects): a module as the key.
+            self._modules[check_block(block, "ModuleKeyedSequential", index)] = block  # type: ignore[index]
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         for block in self._modules.values():
-            X = block(X)
+            X = block(X)  # type: ignore[misc]  # torch types the values as Optional; none is None here
         return X

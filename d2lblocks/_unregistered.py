@@ -59,7 +59,9 @@ class Unregistered:
 
     def __str__(self) -> str:
         where = f"in a {self.container}" if self.container != "attribute" else "as a plain attribute"
-        return (f"{self.path}: {self.type_name} {self.kind} held {where}\n"
+        # "Tensor tensor" says nothing twice: name the kind once when the type is just that kind.
+        what = self.kind if self.type_name.lower() == self.kind else f"{self.type_name} {self.kind}"
+        return (f"{self.path}: {what} held {where}\n"
                 f"    why it matters: {self.consequence}\n    fix: {self.fix}")
 
 
@@ -69,7 +71,7 @@ class UnregisteredReport(tuple):
     def __repr__(self) -> str:
         if not self:
             return "find_unregistered: nothing hidden; PyTorch sees every block and tensor in this model."
-        lines = [f"find_unregistered: {len(self)} thing(s) PyTorch cannot see"]
+        lines = [f"find_unregistered: {len(self)} thing{'' if len(self) == 1 else 's'} PyTorch cannot see"]
         lines += [f"  {finding}" for finding in self]
         return "\n".join(lines)
 

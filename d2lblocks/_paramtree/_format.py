@@ -13,6 +13,11 @@ BADGE_HELP = {
 BADGE_ORDER = tuple(BADGE_HELP)
 
 
+def params(n: int) -> str:
+    """``'1 param'``, ``'1,280 params'``: a parameter count with its noun in the right number."""
+    return f"{n:,} param{'' if n == 1 else 's'}"
+
+
 def count(n: int) -> str:
     """Exact count with thousands separators: ``count(124439808) == '124,439,808'``."""
     return f"{n:,}"

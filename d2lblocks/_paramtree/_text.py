@@ -9,9 +9,9 @@ def node_summary(node: TreeNode) -> str:
     """``'Linear  1,344 params  called 2×'``: everything on a module's line after its path."""
     parts = [node.type_name]
     if node.num_params:
-        parts.append(f"{fmt.count(node.num_params)} params")
+        parts.append(fmt.params(node.num_params))
     if node.num_unregistered_params:
-        parts.append(f"{fmt.count(node.num_unregistered_params)} params PyTorch cannot see")
+        parts.append(f"{fmt.params(node.num_unregistered_params)} PyTorch cannot see")
     if node.calls == 0:
         parts.append("never called")
     elif node.calls is not None and node.calls > 1:
@@ -26,7 +26,7 @@ def tensor_summary(t: TensorInfo) -> str:
     elif "constant" in t.badges:
         size = "plain tensor"
     else:
-        size = f"{'?' if t.shape is None else fmt.count(t.numel)} params"
+        size = "? params" if t.shape is None else fmt.params(t.numel)
     if t.role == "buffer" and not t.persistent:
         size += " (not in state_dict)"
     return f"{fmt.shape(t.shape)} {t.dtype}  {size}"

@@ -212,3 +212,9 @@ def test_wrong_options_name_the_value_and_what_is_expected():
         tree.to_html(max_rows=0)
     with pytest.raises(ValueError, match="name must be a Python identifier such as 'net', got 'my net'"):
         d2lblocks.param_tree(d2lblocks.MLP(), name="my net")
+
+
+def test_a_single_parameter_is_one_param_not_one_params():
+    tree = d2lblocks.param_tree(nn.Linear(1, 1))
+    text = tree.to_text()
+    assert "bias (1,) float32  1 param" in text and "1 params" not in text

@@ -71,7 +71,7 @@ def test_the_plain_tensor_constant_of_the_chapter_is_found():
 
 def test_the_report_prints_consequence_and_fix_and_counts_hidden_parameters():
     text = repr(find_unregistered(ListSequential(nn.Linear(20, 256))))
-    assert "1 thing(s) PyTorch cannot see" in text
+    assert "1 thing PyTorch cannot see" in text
     assert "5,376 parameters" in text and "fix: store the blocks in nn.ModuleList" in text
 
 
