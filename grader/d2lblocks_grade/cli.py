@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from d2lblocks_grade.datatypes import GiB, Limits
+from d2lblocks_grade.kernel.jail import SandboxUnavailable
 from d2lblocks_grade.pipeline import Options
 
 STATUS_HELP = ("status column: graded, timeout, invalid-notebook, missing, ambiguous, wrong-assignment, "
@@ -46,10 +47,13 @@ def _out_args(p: argparse.ArgumentParser) -> None:
 
 
 def configure_logging(level: int) -> None:
-    """Diagnostics go to stderr through logging: warnings by default, -v for notes, -q for errors only."""
+    """Diagnostics go to stderr through logging: notes by default, -q warnings only, -qq errors, -v debugging."""
+    levels = {-2: logging.ERROR, -1: logging.WARNING, 0: logging.INFO}
     logging.basicConfig(format="d2lblocks-grade: %(levelname)s: %(message)s",
-                        level={-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(level, logging.DEBUG)
-                        if level > -1 else logging.ERROR)
+                        level=levels.get(max(level, -2), logging.DEBUG))
+    # nbclient and jupyter_client report a student's dead kernel as their own error; the grade says it better.
+    for noisy in ("traitlets", "nbclient", "jupyter_client"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if level > 1 else logging.CRITICAL)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", default=[], metavar="ID",
                    help="grade only this student, again even if unchanged (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run submissions without the OS sandbox (bubblewrap); only for a class you trust")
 
     p = sub.add_parser("feedback", help="write per-student feedback HTML (no hidden tests) again")
     _out_args(p)
@@ -111,7 +117,8 @@ def _autograde(args) -> int:
     limits = Limits(cell_timeout_s=args.cell_timeout, wall_timeout_s=args.timeout,
                     memory_bytes=int(args.memory_gb * GiB))
     opts = Options(args.submissions, args.out, args.course, args.assignment, args.workers, args.db_url,
-                   args.scheduler, limits, args.regrade, tuple(args.student), not args.quiet)
+                   args.scheduler, limits, args.regrade, tuple(args.student), not args.quiet,
+                   unsafe_no_sandbox=args.unsafe_no_sandbox)
     summary = autograde(opts)
     print(summary.text())
     print(f"grades: {opts.out_dir / 'grades.csv'}  picture: {opts.out_dir / 'grade-distribution.svg'}")
@@ -154,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"release": _release, "autograde": _autograde, "feedback": _feedback, "export": _export}
     try:
         return handler[args.command](args)
-    except (FileNotFoundError, NotADirectoryError, ValueError, RuntimeError) as err:
+    except (FileNotFoundError, NotADirectoryError, ValueError, RuntimeError, SandboxUnavailable) as err:
         print(f"d2lblocks-grade {args.command}: {err}", file=sys.stderr)
         return 2
 

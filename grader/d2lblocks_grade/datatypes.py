@@ -92,6 +92,7 @@ class GradeJob:
     intake_status: str = ""
     intake_reason: str = ""
     markers: Markers = field(default_factory=Markers)  # the course's solution and hidden-test markers
+    sandboxed: bool = True  # run in a bubblewrap sandbox (False only with --unsafe-no-sandbox)
     check_integrity: bool = True  # wrap every test in d2lblocks_grade.integrity.instrument's checks (tampering -> `tampered`)
 
     def __post_init__(self):

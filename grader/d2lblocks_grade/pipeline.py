@@ -28,6 +28,7 @@ from d2lblocks_grade.course.master import Course, course_imports, hidden_test_li
 from d2lblocks_grade.datatypes import GradeJob, GradeResult, Limits, digest
 from d2lblocks_grade.dispatch.local import make_executor, result_of
 from d2lblocks_grade.grading.grade_one import precheck
+from d2lblocks_grade.kernel.jail import check_host
 from d2lblocks_grade.records.atomic import write_atomic
 from d2lblocks_grade.records.export import write_grades_csv
 from d2lblocks_grade.records.feedback import render_feedback
@@ -38,6 +39,9 @@ UNKNOWN_STUDENT = ("no submission for {names} in {path}; --student takes the fol
                    "student's submission, e.g. --student alice for {path}/alice/")
 
 log = logging.getLogger(__name__)
+UNSAFE_WARNING = ("--unsafe-no-sandbox: submissions run WITHOUT the OS sandbox. A submission can read what the "
+                  "grader's user can read (solutions, other students' work, the gradebook) and reach the "
+                  "network. Use it only for a class you trust.")
 
 
 @dataclass
@@ -54,6 +58,8 @@ class Options:
     regrade: bool = False  # grade again even students whose submission is unchanged
     students: tuple[str, ...] = ()  # only these students, graded again even if unchanged
     progress: bool = True
+    # Trusted classes only: no OS sandbox, just rlimits and sweeps (see the README's threat model).
+    unsafe_no_sandbox: bool = False
 
     def __post_init__(self) -> None:
         self.course = course_dir(self.course)
@@ -68,7 +74,7 @@ class Options:
         return self.db_url or f"sqlite:///{self.out_dir / 'gradebook.db'}"
 
 
-def make_job(sub: Submission, course: Course, limits: Limits) -> GradeJob:
+def make_job(sub: Submission, course: Course, limits: Limits, sandboxed: bool = True) -> GradeJob:
     # A submission that never reaches a kernel is identified by its problem, so fixing it re-grades.
     ident = digest(sub.notebook_bytes) if sub.notebook_bytes is not None else \
         digest(f"{sub.status}:{sub.reason}".encode())
@@ -77,7 +83,7 @@ def make_job(sub: Submission, course: Course, limits: Limits) -> GradeJob:
                     master_notebook_bytes=course.master_bytes, assets=course.assets, limits=limits,
                     submission_digest=ident, notebook_name=course.notebook_name,
                     submitted_at=sub.submitted_at, intake_status=sub.status, intake_reason=sub.reason,
-                    markers=course.markers)
+                    markers=course.markers, sandboxed=sandboxed)
 
 
 class Progress:
@@ -135,6 +141,10 @@ def autograde(opts: Options) -> Summary:
     """Grade every submission not yet committed (all of them with `regrade`); see module docstring."""
     if opts.submissions is None:
         raise ValueError("autograde needs the SUBMISSIONS folder (or zip) to grade")
+    if opts.unsafe_no_sandbox:
+        log.warning(UNSAFE_WARNING)
+    elif opts.scheduler is None:
+        check_host()  # before anything is written: refuse to grade without the sandbox, and say why
     course = load_course(opts.course, opts.assignment)
     subs = discover(opts.submissions, course.assignment_id)
     out = opts.out_dir
@@ -151,7 +161,7 @@ def autograde(opts: Options) -> Summary:
             if unknown:
                 raise ValueError(UNKNOWN_STUDENT.format(names=", ".join(unknown), path=opts.submissions))
             subs = [s for s in subs if s.student_id in opts.students]
-        jobs = [make_job(s, course, opts.limits) for s in subs]
+        jobs = [make_job(s, course, opts.limits, not opts.unsafe_no_sandbox) for s in subs]
         todo = [j for j in jobs if done.get(j.student_id) != j.submission_digest]
         progress = Progress(len(todo), opts.progress)
         for job in list(todo):
@@ -162,7 +172,7 @@ def autograde(opts: Options) -> Summary:
                 todo.remove(job)
         if todo:
             executor = make_executor(opts.workers, opts.scheduler, warm_modules=course_imports(course.master),
-                                     memory_bytes=opts.limits.memory_bytes)
+                                     memory_bytes=opts.limits.memory_bytes, sandboxed=not opts.unsafe_no_sandbox)
             try:
                 futures = {executor.submit(job): job for job in todo}
                 for future in executor.as_completed(futures):

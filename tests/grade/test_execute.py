@@ -1,4 +1,4 @@
-"""One kernel per submission: forked from the warm server, in its own process group, always stopped."""
+"""One kernel per submission, in a sandbox of its own: warm from the fork server, isolated, always stopped."""
 
 import os
 import time
@@ -11,6 +11,18 @@ from d2lblocks_grade.kernel.execute import execute_notebook, start_kernel
 from d2lblocks_grade.kernel.fork_server import Zygote, is_alive
 
 pytestmark = pytest.mark.slow
+
+PROBE = """\
+import json, os, socket, sys
+seen = {"uid": os.getuid(), "cwd": os.getcwd(), "torch_imported": "torch" in sys.modules,
+        "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "root": sorted(os.listdir("/"))}
+try:
+    socket.create_connection(("127.0.0.1", 22), timeout=1)
+    seen["net"] = "connected"
+except OSError as err:
+    seen["net"] = err.errno
+print(json.dumps(seen))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -29,31 +41,54 @@ def _text(cell):
     return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
 
 
-def test_forked_kernel_is_a_fresh_process_in_its_own_folder_and_group(zygote):
-    """torch is pre-imported but not a free name; the kernel leads its own group and runs in the scratch folder."""
-    kernel = start_kernel(zygote=zygote)
+def _in_sandbox(kernel) -> list[int]:
+    """Host pids of every process in the kernel's PID namespace (the sandbox), seen from outside."""
+    namespace = os.readlink(f"/proc/{kernel.jail.init_pid}/ns/pid")
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/ns/pid") == namespace:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["forked", "cold"])
+def test_the_kernel_sees_only_its_sandbox(warm, zygote):
+    """Its own uid (not the grader's), its own folder, only its own processes, no network, no course."""
+    import json
+
+    kernel = start_kernel(zygote=zygote if warm else None)
     try:
-        nb, run = _run(kernel, "import os, sys\nprint(os.getpid() == os.getpgid(0), os.getcwd(), 'torch' in sys.modules)",
-                       "torch")
+        nb, run = _run(kernel, PROBE, "torch")
         assert not run.crashed and not run.timed_out
-        assert _text(nb.cells[0]).split() == ["True", str(kernel.workdir), "True"]
-        assert nb.cells[1].outputs[0]["ename"] == "NameError"
+        seen = json.loads(_text(nb.cells[0]))
+        assert seen["uid"] != os.getuid() or os.getuid() != 0
+        assert seen["cwd"] == "/scratch" and seen["torch_imported"]  # imported while it booted
+        assert len(seen["pids"]) <= 4  # bubblewrap's init, its placeholder, the kernel (and a helper)
+        assert seen["net"] != "connected"
+        assert "home" not in seen["root"] and "exercises" not in json.dumps(seen)
+        assert nb.cells[1].outputs[0]["ename"] == "NameError"  # imported for speed, but not a free name
     finally:
         kernel.kill()
-    assert not kernel.workdir.exists()
+    assert not is_alive(kernel.pid)
 
 
-def test_kill_stops_the_kernel_and_everything_it_started(zygote):
-    """A background process the student starts dies with the kernel's process group."""
+def test_kill_stops_everything_the_kernel_started_however_it_detached(zygote):
+    """A daemon that double-forks, calls setsid and ignores signals dies with the sandbox."""
     kernel = start_kernel(zygote=zygote)
-    nb, _ = _run(kernel, "import subprocess\nchild = subprocess.Popen(['sleep', '300'])\nprint(child.pid)")
-    child = int(_text(nb.cells[0]))
-    assert is_alive(child)
+    _run(kernel, "import os, signal, time\n"
+                 "if os.fork() == 0:\n    os.setsid()\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                 "    if os.fork() == 0:\n        time.sleep(300)\n    os._exit(0)\ntime.sleep(0.5)")
+    inside = _in_sandbox(kernel)
+    assert len(inside) >= 3
     kernel.kill()
     deadline = time.monotonic() + 10
-    while is_alive(child) and time.monotonic() < deadline:
+    while any(is_alive(pid) for pid in inside) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not is_alive(child) and not is_alive(kernel.pid)
+    assert not any(is_alive(pid) for pid in inside)
 
 
 def test_code_that_ignores_interrupts_is_still_stopped(zygote):
@@ -70,23 +105,40 @@ def test_code_that_ignores_interrupts_is_still_stopped(zygote):
         kernel.kill()
 
 
-def test_kernel_started_without_the_server_works_too():
-    """Without a fork server (e.g. on a Dask worker) a kernel is an ordinary new process."""
-    kernel = start_kernel()
+def test_an_allocation_past_the_memory_cap_stops_the_kernel_not_the_machine(zygote):
+    """With a 512 MiB cap, filling 2 GiB ends in a MemoryError or a killed kernel, never a swamped host."""
+    kernel = start_kernel(zygote=zygote, memory_bytes=512 << 20)
     try:
-        nb, run = _run(kernel, "print(6 * 7)")
-        assert _text(nb.cells[0]).strip() == "42" and os.getpgid(kernel.pid) == kernel.pid
+        nb, run = _run(kernel, "block = bytearray(2 << 30)\nprint('allocated')")
+        assert "allocated" not in _text(nb.cells[0])
+        assert run.crashed or nb.cells[0].outputs[0]["ename"] == "MemoryError"
     finally:
         kernel.kill()
 
 
-def test_memory_cap_stops_a_runaway_allocation(zygote):
-    """With a 3 GiB cap, asking for 4 GiB fails inside the notebook instead of swamping the machine."""
-    if os.path.exists("/dev/nvidia0"):
-        pytest.skip("the address-space cap is left off on GPU machines")
-    kernel = start_kernel(zygote=zygote, memory_bytes=3 << 30)
+def test_tmp_and_shared_memory_are_private_and_size_capped(zygote):
+    """Writing 1 GiB to /dev/shm or /tmp stops at the cap, and the files vanish with the sandbox."""
+    kernel = start_kernel(zygote=zygote)
+    code = ("import errno\nfor where in ('/dev/shm/fill', '/tmp/fill'):\n    try:\n"
+            "        with open(where, 'wb') as f:\n            for _ in range(1024):\n"
+            "                f.write(bytes(1 << 20))\n        print(where, 'full')\n"
+            "    except OSError as err:\n        print(where, errno.errorcode[err.errno])")
     try:
-        nb, run = _run(kernel, "block = bytearray(4 << 30)")
-        assert not run.crashed and nb.cells[0].outputs[0]["ename"] == "MemoryError"
+        nb, run = _run(kernel, code)
+        printed = _text(nb.cells[0]).split()
+        assert printed[0::2] == ["/dev/shm/fill", "/tmp/fill"]
+        assert all(reason in ("ENOSPC", "EFBIG") for reason in printed[1::2])  # the folder's size or the file's
     finally:
         kernel.kill()
+    assert not os.path.exists("/dev/shm/fill") and not os.path.exists("/tmp/fill")
+
+
+def test_unsafe_mode_kernel_runs_on_the_host_in_its_own_group():
+    """--unsafe-no-sandbox: an ordinary process in a scratch folder, leading its own process group."""
+    kernel = start_kernel(sandboxed=False)
+    try:
+        nb, run = _run(kernel, "import os\nprint(6 * 7, os.getcwd())")
+        assert _text(nb.cells[0]).split() == ["42", str(kernel.workdir)] and os.getpgid(kernel.pid) == kernel.pid
+    finally:
+        kernel.kill()
+    assert not kernel.workdir.exists()

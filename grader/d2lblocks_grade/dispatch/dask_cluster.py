@@ -26,6 +26,7 @@ from typing import Iterable, Iterator
 
 from d2lblocks_grade.datatypes import GradeJob
 from d2lblocks_grade.grading.grade_one import grade_one
+from d2lblocks_grade.kernel.jail import SandboxUnavailable
 
 _zygote = None  # this worker process's fork server, started by its first job
 _zygote_lock = threading.Lock()
@@ -111,8 +112,12 @@ def grade_on_worker(job: GradeJob):
             if _zygote is None and hasattr(os, "fork"):
                 _zygote = Zygote()  # exits with this worker: it reads its requests from our pipe
         if _zygote is not None:
-            kernel = start_kernel(zygote=_zygote, memory_bytes=job.limits.memory_bytes)
-    except Exception:  # grade_one starts an ordinary kernel instead
+            kernel = start_kernel(zygote=_zygote, memory_bytes=job.limits.memory_bytes, sandboxed=job.sandboxed)
+    except SandboxUnavailable as error:  # this worker cannot sandbox: say so for every job it gets
+        from d2lblocks_grade.grading.grade_one import crashed_result
+
+        return crashed_result(job, f"the grading machine cannot run submissions safely: {error}")
+    except Exception:  # grade_one starts a cold kernel instead (same sandbox)
         kernel = None
     return grade_one(job, kernel)
 

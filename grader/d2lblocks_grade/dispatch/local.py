@@ -52,7 +52,7 @@ class LocalExecutor:
 
     def __init__(self, workers: int | None = None, *, warm: bool = True,
                  kernel_factory: Callable[[], Kernel] | None = None, warm_modules=DEFAULT_WARM_MODULES,
-                 memory_bytes: int | None = None):
+                 memory_bytes: int | None = None, sandboxed: bool = True):
         workers = (os.cpu_count() or 1) if workers is None else workers
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ValueError(BAD_WORKERS.format(value=workers))
@@ -61,7 +61,7 @@ class LocalExecutor:
         if kernel_factory is None and warm and hasattr(os, "fork"):
             # One fork server imports torch and the course's modules once for every kernel.
             self.zygote = Zygote(list(dict.fromkeys([*DEFAULT_WARM_MODULES, *warm_modules])))
-        self.memory_bytes = memory_bytes
+        self.memory_bytes, self.sandboxed = memory_bytes, sandboxed
         self.kernel_factory = kernel_factory or self._forked_or_new
         self._queue: queue.Queue = queue.Queue()
         self._closing = threading.Event()
@@ -98,11 +98,11 @@ class LocalExecutor:
     def _forked_or_new(self) -> Kernel:
         if self.zygote is not None:
             try:
-                return start_kernel(zygote=self.zygote, memory_bytes=self.memory_bytes)
+                return start_kernel(zygote=self.zygote, memory_bytes=self.memory_bytes, sandboxed=self.sandboxed)
             except RuntimeError as err:  # the fork server died: keep grading with ordinary kernels
                 log.warning("%s; each kernel now starts cold (slower, same grades)", err)
                 self.zygote = None
-        return start_kernel()
+        return start_kernel(memory_bytes=self.memory_bytes, sandboxed=self.sandboxed)
 
     def _start(self) -> Kernel | None:
         try:
@@ -138,14 +138,14 @@ LOCAL_CLUSTER = "local"  # --scheduler local: an embedded Dask LocalCluster
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None, *, warm_modules=(),
-                  memory_bytes: int | None = None) -> Executor:
+                  memory_bytes: int | None = None, sandboxed: bool = True) -> Executor:
     """A `LocalExecutor`, or the Dask cluster executor when a scheduler is named.
 
     ``scheduler="local"`` starts an embedded Dask LocalCluster on this machine (the
     same code path as a real cluster); a ``tcp://HOST:PORT`` address joins an existing one.
     """
     if scheduler is None:
-        return LocalExecutor(workers, warm_modules=warm_modules, memory_bytes=memory_bytes)
+        return LocalExecutor(workers, warm_modules=warm_modules, memory_bytes=memory_bytes, sandboxed=sandboxed)
     try:
         from d2lblocks_grade.dispatch import dask_cluster as cluster  # imported only when asked for: Dask start-up is slow
         return cluster.make_executor(scheduler=None if scheduler == LOCAL_CLUSTER else scheduler, workers=workers)

@@ -15,8 +15,10 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 import time
 import traceback
+from pathlib import PurePosixPath
 
 import nbformat
 from nbgrader import utils
@@ -35,7 +37,7 @@ from d2lblocks_grade.datatypes import (
 from d2lblocks_grade.grading.scoring import score_notebook
 from d2lblocks_grade.integrity import instrument as integrity
 from d2lblocks_grade.integrity.assemble import assemble, grade_id
-from d2lblocks_grade.kernel import sandbox
+from d2lblocks_grade.kernel import process_limits
 from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
 from d2lblocks_grade.notebook_cells import answer_ids
 
@@ -157,6 +159,29 @@ def precheck(job: GradeJob) -> GradeResult | None:
     return None
 
 
+def _fits(kernel: Kernel, job: GradeJob) -> bool:
+    """Whether a kernel started before its job arrived can grade it: same mode, the job's memory cap."""
+    if (kernel.jail is not None) != job.sandboxed:
+        return False
+    if kernel.jail is not None:
+        return kernel.jail.set_memory(job.limits.memory_bytes)
+    return process_limits.apply_limits(kernel.pid, job.limits)
+
+
+def _copy_assets(kernel: Kernel, assets: dict[str, bytes]) -> None:
+    """The release's data files into the kernel's folder (inside its sandbox), owned by the sandbox's user."""
+    for rel, data in assets.items():
+        parts = PurePosixPath(rel).parts
+        if PurePosixPath(rel).is_absolute() or ".." in parts:
+            raise ValueError(f"the course's asset {rel!r} is not a path inside the assignment folder")
+        target = kernel.workdir.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if kernel.jail is not None and kernel.jail.as_root:
+            for path in [target, *target.relative_to(kernel.workdir).parents]:
+                os.chown(kernel.workdir / path, kernel.jail.uid, kernel.jail.gid)
+
+
 def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
     """Grade `job` in a fresh kernel (`kernel`, pre-started for this job alone, or a new one)."""
     started = time.monotonic()
@@ -171,14 +196,11 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
                        duration_s=time.monotonic() - started)
     try:
         graded = assemble(student, master, job.markers)
-        if kernel is not None and not sandbox.apply_limits(kernel.pid, job.limits):
-            kernel.kill()  # started under other caps than this job's
+        if kernel is not None and not _fits(kernel, job):
+            kernel.kill()  # started under other caps, or in another mode, than this job's
             kernel = None
-        kernel = kernel or start_kernel(memory_bytes=job.limits.memory_bytes)
-        for rel, data in job.assets.items():
-            target = kernel.workdir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        kernel = kernel or start_kernel(memory_bytes=job.limits.memory_bytes, sandboxed=job.sandboxed)
+        _copy_assets(kernel, job.assets)
         notebook, plan = graded.notebook, None
         if job.check_integrity:
             notebook, plan = integrity.instrument(notebook)

@@ -36,7 +36,9 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 
 from d2lblocks_grade.datatypes import Limits
-from d2lblocks_grade.kernel import sandbox
+from d2lblocks_grade.kernel import process_limits
+from d2lblocks_grade.kernel.jail import WORKDIR, Jail, JailLimits
+from d2lblocks_grade.kernel.launch import SandboxProvisioner
 
 # Imported while the kernel boots and then unbound, so `torch` is not a free
 # name a student could rely on without importing it (stock nbgrader parity).
@@ -53,8 +55,9 @@ class Kernel:
     workdir: Path
     started_at: float = field(default_factory=time.monotonic)
     owns_workdir: bool = True
-    marker: str = ""  # sandbox marker in the kernel's environment: finds its descendants
-    start_ticks: int = -1  # when the kernel started: orphans it left started later
+    marker: str = ""  # unsafe mode: a marker in the kernel's environment that finds its descendants
+    start_ticks: int = -1  # unsafe mode: when the kernel started; orphans it left started later
+    jail: Jail | None = None  # the kernel's sandbox; killing it kills everything inside
 
     @property
     def pid(self) -> int | None:
@@ -62,15 +65,17 @@ class Kernel:
         return proc.pid if proc is not None else None
 
     def kill(self) -> None:
-        """SIGKILL the kernel's whole process group (children included), then remove its folder."""
+        """SIGKILL the kernel and everything it started, then remove its folders."""
         pid = self.pid
+        if self.jail is not None:
+            self.jail.kill()  # its PID namespace ends with it: setsid, double forks, CLONE_PARENT included
         if pid:
             try:
                 os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
             except (ProcessLookupError, PermissionError):
                 pass
         if self.marker:  # processes that left the group: setsid, double fork, daemons
-            sandbox.kill_stragglers(self.marker, session=pid, since=self.start_ticks, kernel_pid=pid)
+            process_limits.kill_stragglers(self.marker, session=pid, since=self.start_ticks, kernel_pid=pid)
         try:  # the process is gone; only wait for it and remove the connection files
             run_sync(self.manager.shutdown_kernel)(now=True)
         except Exception:
@@ -85,39 +90,54 @@ def kernel_arguments(warm_imports=WARM_IMPORTS) -> list[str]:
 
 
 def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env: dict | None = None,
-                 launch_prefix: list[str] | None = None, zygote=None, memory_bytes: int | None = None) -> Kernel:
-    """Launch a kernel in `workdir` (a new scratch folder if None); returns without waiting for it.
+                 launch_prefix: list[str] | None = None, zygote=None, memory_bytes: int | None = None,
+                 sandboxed: bool = True) -> Kernel:
+    """Launch a kernel for one submission; returns without waiting for it to be ready.
 
-    With `zygote` (a `d2lblocks_grade.kernel.fork_server.Zygote`) the kernel is forked from that pre-warmed server
-    (with `memory_bytes` as its address-space cap) instead of starting a new interpreter.
-    Either way it is sandboxed (`d2lblocks_grade.kernel.sandbox`): scrubbed environment, memory and file caps.
+    ``sandboxed`` (the default): in a sandbox of its own (`d2lblocks_grade.kernel.jail`), forked from
+    ``zygote`` (a warm `d2lblocks_grade.kernel.fork_server.Zygote`) when given, else a fresh interpreter.
+    Its folder is the sandbox's private ``/scratch``; ``kernel.workdir`` reaches it from outside.
+    ``sandboxed=False`` is the unsafe mode for trusted classes: a scratch folder on the host, rlimits
+    (`d2lblocks_grade.kernel.process_limits`) and sweeps for the processes it leaves.
     """
     memory_bytes = memory_bytes or Limits().memory_bytes
-    marker = sandbox.new_marker()
-    sandbox.enable_subreaper()  # double-forked daemons become our children, so they can be killed
-    if launch_prefix is None:
-        launch_prefix = sandbox.limit_prefix(Limits(memory_bytes=memory_bytes))
+    km = AsyncKernelManager(kernel_name="python3")
+    km.kernel_id = str(uuid.uuid4())
+    provisioner = SandboxProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    provisioner.zygote, provisioner.memory_bytes = zygote, memory_bytes
+    km.provisioner = provisioner
+    if sandboxed:
+        jail = Jail(JailLimits(memory_bytes=memory_bytes)).start()
+        provisioner.jail = jail
+        # Unix sockets in the sandbox's own folder: the kernel has no network to listen on.
+        km.transport, km.ip = "ipc", str(jail.comm_dir / "k")
+        km.connection_file = str(jail.comm_dir / "kernel.json")
+        kernel_env = process_limits.scrub_environment(os.environ if env is None else env, "sandboxed", home=WORKDIR)
+        kernel_env.update(USER="student", LOGNAME="student", TMPDIR="/tmp")
+        try:
+            run_sync(km.start_kernel)(cwd=WORKDIR, env=kernel_env, extra_arguments=kernel_arguments(warm_imports))
+        except BaseException:
+            jail.kill()
+            raise
+        return Kernel(km, Path(f"/proc/{provisioner.pid}/cwd"), owns_workdir=False, jail=jail)
+    marker = process_limits.new_marker()
+    process_limits.enable_subreaper()  # double-forked daemons become our children, so they can be killed
     owns = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="d2lblocks-grade-")) if workdir is None else Path(workdir)
-    km = AsyncKernelManager(kernel_name="python3")
-    if zygote is not None:
-        from d2lblocks_grade.kernel.fork_server import ZygoteProvisioner
-        km.kernel_id = str(uuid.uuid4())
-        km.provisioner = ZygoteProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
-        km.provisioner.zygote, km.provisioner.memory_bytes = zygote, memory_bytes
-    elif launch_prefix:
+    if zygote is None:
         spec = km.kernel_spec
         if spec is None:
             raise RuntimeError("no python3 kernel spec is installed (pip install ipykernel)")
-        spec.argv = list(launch_prefix) + [sys.executable if a == "python" else a for a in spec.argv]
-    kernel_env = sandbox.scrub_environment(os.environ if env is None else env, marker, home=workdir)
+        prefix = process_limits.limit_prefix(Limits(memory_bytes=memory_bytes)) if launch_prefix is None else launch_prefix
+        spec.argv = list(prefix) + [sys.executable if a == "python" else a for a in spec.argv]
+    kernel_env = process_limits.scrub_environment(os.environ if env is None else env, marker, home=workdir)
     kernel_env.setdefault("PYTHONUNBUFFERED", "1")
     # The kernel's own log (e.g. its TCP warning) would garble the progress bar.
     run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, extra_arguments=kernel_arguments(warm_imports))
     kernel = Kernel(km, workdir, owns_workdir=owns, marker=marker)
-    kernel.start_ticks = sandbox.start_ticks(kernel.pid)
-    sandbox.register_kernel(kernel.pid)
+    kernel.start_ticks = process_limits.start_ticks(kernel.pid)
+    process_limits.register_kernel(kernel.pid)
     return kernel
 
 
@@ -156,7 +176,7 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
                 result.stuck_cell = cell_index
                 _wall_clock_fired(kernel, result)
 
-    client = sandbox.CappedNotebookClient(
+    client = process_limits.CappedNotebookClient(
         nb, output_bytes=limits.output_bytes, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
         interrupt_on_timeout=True, raise_on_iopub_timeout=False, startup_timeout=120,
         error_on_timeout={"ename": TIMEOUT_ENAME, "evalue":

@@ -8,13 +8,14 @@ used for exactly one submission and killed afterwards — so the pages stay
 shared and a kernel is ready in milliseconds.
 
 The zygote never runs student code and never starts threads, so forking it is
-safe. Coordinator side, `ZygoteProvisioner` plugs it into jupyter_client in
-place of `Popen`: interrupt, kill and liveness work on the forked pid as usual.
+safe. A forked child joins its submission's sandbox before it becomes the kernel
+(`d2lblocks_grade.kernel.enter`). Coordinator side, `d2lblocks_grade.kernel.launch`
+plugs it into jupyter_client in place of `Popen`.
 
 Example::
 
     >>> zygote = Zygote(["torch", "torch._dynamo"])           # doctest: +SKIP
-    >>> kernel = start_kernel(zygote=zygote)   # d2lblocks_grade.kernel.execute  # doctest: +SKIP
+    >>> kernel = start_kernel(zygote=zygote, jail=Jail())     # d2lblocks_grade.kernel.execute  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ import tempfile
 import threading
 import time
 
-from jupyter_client.provisioning import LocalProvisioner
-
-from d2lblocks_grade.kernel.sandbox import cap_this_process, new_marker, scrub_environment
+from d2lblocks_grade.kernel.enter import become_kernel, join
+from d2lblocks_grade.kernel.process_limits import cap_this_process, new_marker, scrub_environment
 
 ZYGOTE_FAILED = ("the kernel fork server stopped unexpectedly ({detail}); grading falls back to starting "
                  "each kernel as a new process")
@@ -48,34 +48,33 @@ def _reap(signum, frame) -> None:
         pass
 
 
-def _become_kernel(request: dict) -> None:
-    """In the forked child: detach, apply caps, then run ipykernel as `python -m ipykernel_launcher` would."""
-    code = 0
-    try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.setsid()  # its own session and process group: killpg() reaches everything it starts
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        # ipykernel exits when this parent goes away: the server ends when the coordinator dies.
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())
-        cap_this_process(request.get("memory_bytes"))  # memory (not on a GPU machine), files, processes
-        sys.path[0] = request["cwd"]  # as for `python -m`: the kernel's folder, not the server's
-        import random
-        random.seed()  # a fresh process would seed itself from the OS; forked ones must not share a stream
-        if "numpy" in sys.modules:
-            sys.modules["numpy"].random.seed()
-        # (the traitlet's default was read when the server imported ipykernel, so pass it explicitly)
-        sys.argv = ["ipykernel_launcher", *request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
-        from ipykernel import kernelapp
-        kernelapp.launch_new_instance()
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+def _fork_kernel(request: dict) -> int:
+    """Fork the kernel for ``request``; returns its pid (in this server's PID namespace) or raises OSError."""
+    jail = request.get("jail")
+    report_r, report_w = os.pipe()
+    launcher = os.fork()
+    if launcher == 0:
+        try:
+            os.close(report_r)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            if jail:
+                join(jail, report_w)  # returns in the kernel, inside the sandbox, privileges dropped
+            else:  # --unsafe-no-sandbox: only rlimits, an environment without secrets, and the sweeps
+                os.write(report_w, f"{os.getpid()}\n".encode())
+                cap_this_process(request.get("memory_bytes"))
+                # ipykernel exits when this parent goes away: the server ends when the coordinator dies.
+                request["env"]["JPY_PARENT_PID"] = str(os.getppid())
+                request["argv"] = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        except BaseException as error:
+            os.write(report_w, f"error {type(error).__name__}: {error}\n".encode())
+            os._exit(1)
+        become_kernel(request)
+    os.close(report_w)
+    with os.fdopen(report_r, "rb") as report:
+        answer = report.readline().decode().strip()
+    if not answer.isdigit():
+        raise OSError(answer.removeprefix("error ") or "the kernel's launcher exited before it started the kernel")
+    return int(answer)
 
 
 def serve(modules: list[str]) -> None:
@@ -92,11 +91,12 @@ def serve(modules: list[str]) -> None:
     out.write("ready\n")
     out.flush()
     for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _become_kernel(request)
-        out.write(json.dumps({"pid": pid}) + "\n")
+        answer: dict[str, object]
+        try:
+            answer = {"pid": _fork_kernel(json.loads(line))}
+        except OSError as error:
+            answer = {"error": str(error)}
+        out.write(json.dumps(answer) + "\n")
         out.flush()
     # stdin closed: the coordinator is gone, and so is this server
 
@@ -170,22 +170,29 @@ class Zygote:
                                       env=_server_environment())
         self._ready = False
 
-    def fork(self, argv: list[str], cwd: str, env: dict, memory_bytes: int | None = None) -> int:
-        request = json.dumps({"argv": argv, "cwd": cwd, "env": env, "memory_bytes": memory_bytes})
+    def fork(self, request: dict) -> int:
+        """Start the kernel ``request`` describes (argv, cwd, env, and jail or memory_bytes); returns its pid.
+
+        RuntimeError: the server itself is gone (start kernels cold). OSError: this kernel could not start.
+        """
+        line = json.dumps(request)
         with self._lock:
             if not self._ready:
                 if self._proc.stdout.readline().strip() != "ready":
                     raise RuntimeError(ZYGOTE_FAILED.format(detail="it did not start"))
                 self._ready = True
             try:
-                self._proc.stdin.write(request + "\n")
+                self._proc.stdin.write(line + "\n")
                 self._proc.stdin.flush()
                 answer = self._proc.stdout.readline()
             except (BrokenPipeError, OSError) as err:
                 raise RuntimeError(ZYGOTE_FAILED.format(detail=err)) from None
             if not answer:
                 raise RuntimeError(ZYGOTE_FAILED.format(detail=f"exit code {self._proc.poll()}"))
-            return json.loads(answer)["pid"]
+            reply = json.loads(answer)
+            if "error" in reply:
+                raise OSError(f"the kernel could not start: {reply['error']}")
+            return reply["pid"]
 
     def close(self) -> None:
         try:
@@ -197,24 +204,6 @@ class Zygote:
         if self._proc.stdout is not None:
             self._proc.stdout.close()
         shutil.rmtree(self._home, ignore_errors=True)
-
-
-class ZygoteProvisioner(LocalProvisioner):
-    """A jupyter_client provisioner that forks the kernel from a `Zygote` instead of exec'ing it."""
-
-    zygote: Zygote | None = None
-    memory_bytes: int | None = None
-
-    async def launch_kernel(self, cmd: list[str], **kwargs):
-        argv = cmd[cmd.index("ipykernel_launcher") + 1:]
-        cwd = str(kwargs.get("cwd") or os.getcwd())
-        if self.zygote is None:
-            raise RuntimeError("ZygoteProvisioner.zygote must be set before a kernel is launched")
-        pid = self.zygote.fork(argv, cwd, dict(kwargs.get("env") or os.environ), self.memory_bytes)
-        self.process = ForkedProcess(pid)  # type: ignore[assignment]  # duck-types the Popen it stands for
-        self.pid = self.pgid = pid
-        self.cwd = cwd
-        return self.connection_info
 
 
 if __name__ == "__main__":

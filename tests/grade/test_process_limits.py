@@ -11,34 +11,34 @@ import nbformat
 import pytest
 
 from d2lblocks_grade.datatypes import GiB, Limits, MiB
-from d2lblocks_grade.kernel import sandbox
+from d2lblocks_grade.kernel import process_limits
 
 
 def test_secrets_never_reach_the_kernel_environment():
     """Database URLs, tokens, passwords and nbgrader settings are dropped; PATH and the marker stay."""
-    env = sandbox.scrub_environment({"PATH": "/usr/bin", "DATABASE_URL": "postgres://u:p@h/db",
+    env = process_limits.scrub_environment({"PATH": "/usr/bin", "DATABASE_URL": "postgres://u:p@h/db",
                                      "GITHUB_TOKEN": "t", "PGPASSWORD": "p", "NBGRADER_DB_URL": "x",
                                      "AWS_SECRET_ACCESS_KEY": "k", "HOME": "/root", "OMP_NUM_THREADS": "1"},
                                     marker="abc123", home="/tmp/scratch")
-    assert env == {"PATH": "/usr/bin", "OMP_NUM_THREADS": "1", sandbox.MARKER_VARIABLE: "abc123",
+    assert env == {"PATH": "/usr/bin", "OMP_NUM_THREADS": "1", process_limits.MARKER_VARIABLE: "abc123",
                    "HOME": "/tmp/scratch"}
 
 
 def test_an_allowed_name_carrying_a_credential_looking_value_name_is_still_dropped():
     """Only allow-listed names pass, and never one that looks like a credential."""
-    env = sandbox.scrub_environment({"PYTHONPATH": "/srv", "MY_API_KEY": "k", "SENTRY_DSN": "d"}, marker="m1")
-    assert sorted(env) == [sandbox.MARKER_VARIABLE, "PYTHONPATH"]
+    env = process_limits.scrub_environment({"PYTHONPATH": "/srv", "MY_API_KEY": "k", "SENTRY_DSN": "d"}, marker="m1")
+    assert sorted(env) == [process_limits.MARKER_VARIABLE, "PYTHONPATH"]
 
 
 def test_scrub_environment_names_a_wrong_argument():
     with pytest.raises(TypeError, match="mapping of variable names"):
-        sandbox.scrub_environment(["PATH=/usr/bin"], marker="m1")
+        process_limits.scrub_environment(["PATH=/usr/bin"], marker="m1")
     with pytest.raises(ValueError, match="letters and digits"):
-        sandbox.scrub_environment({}, marker="not a word")
+        process_limits.scrub_environment({}, marker="not a word")
 
 
 def run_capped(limits: Limits, code: str) -> subprocess.CompletedProcess:
-    return subprocess.run(sandbox.limit_prefix(limits) + [sys.executable, "-c", code],
+    return subprocess.run(process_limits.limit_prefix(limits) + [sys.executable, "-c", code],
                           capture_output=True, text=True, timeout=60)
 
 
@@ -61,33 +61,33 @@ def test_a_submission_cannot_raise_its_own_memory_cap():
 def test_a_huge_file_write_is_refused_past_the_file_cap():
     """Filling the disk stops at the file-size cap with an error the student code sees."""
     done = run_capped(Limits(), "import os, tempfile\nf = tempfile.TemporaryFile()\n"
-                                f"try:\n    f.truncate({sandbox.MAX_FILE_BYTES + MiB})\n    print('wrote')\n"
+                                f"try:\n    f.truncate({process_limits.MAX_FILE_BYTES + MiB})\n    print('wrote')\n"
                                 "except OSError as err:\n    print('refused', err.errno)")
     assert done.stdout.split()[0] == "refused"
 
 
 def test_limit_prefix_names_a_wrong_argument():
     with pytest.raises(TypeError, match="d2lblocks_grade.datatypes.Limits"):
-        sandbox.limit_prefix({"memory_bytes": GiB})
+        process_limits.limit_prefix({"memory_bytes": GiB})
 
 
 def test_apply_limits_sets_the_cap_on_a_running_process_and_refuses_a_missing_one():
     """A kernel started earlier gets the job's memory cap; a vanished one is reported as not capped."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        assert sandbox.apply_limits(child.pid, Limits(memory_bytes=2 * GiB))
+        assert process_limits.apply_limits(child.pid, Limits(memory_bytes=2 * GiB))
         assert Path(f"/proc/{child.pid}/limits").read_text().count(str(2 * GiB)) == 2
     finally:
         child.kill()
         child.wait()
-    assert sandbox.apply_limits(None, Limits()) is False
+    assert process_limits.apply_limits(None, Limits()) is False
 
 
 def test_a_flood_of_output_is_recorded_only_up_to_the_cap():
     """nbclient records at most `output_bytes` per cell, then one truncation notice."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("for i in range(2000):\n    print('x' * 100, flush=True)")]
-    client = sandbox.CappedNotebookClient(nb, output_bytes=4096, kernel_name="python3", timeout=60)
+    client = process_limits.CappedNotebookClient(nb, output_bytes=4096, kernel_name="python3", timeout=60)
     client.execute()
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert "output truncated by the grader after 4096 bytes" in text
@@ -99,22 +99,22 @@ def test_the_connection_file_is_gone_once_the_kernel_is_running():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("import os, sys\npath = sys.argv[sys.argv.index('-f') + 1]\n"
                                           "print(path.endswith('.json'), os.path.exists(path))")]
-    sandbox.CappedNotebookClient(nb, kernel_name="python3", timeout=60).execute()
+    process_limits.CappedNotebookClient(nb, kernel_name="python3", timeout=60).execute()
     assert nb.cells[0].outputs[0]["text"].split() == ["True", "False"]
 
 
 def test_kill_stragglers_finds_children_by_marker_even_in_another_session():
     """A process that left the group (setsid) but kept the marker is found and killed."""
-    marker = sandbox.new_marker()
-    env = dict(os.environ, **{sandbox.MARKER_VARIABLE: marker})
+    marker = process_limits.new_marker()
+    env = dict(os.environ, **{process_limits.MARKER_VARIABLE: marker})
     child = subprocess.Popen(["sleep", "1000"], env=env, start_new_session=True)
     try:
         for _ in range(100):  # until the child has exec'd with its own environment
-            if child.pid in sandbox.stragglers(marker):
+            if child.pid in process_limits.stragglers(marker):
                 break
             time.sleep(0.05)
-        assert child.pid in sandbox.stragglers(marker)
-        assert child.pid in sandbox.kill_stragglers(marker)
+        assert child.pid in process_limits.stragglers(marker)
+        assert child.pid in process_limits.kill_stragglers(marker)
         assert child.wait(timeout=10) == -9
     finally:
         child.kill()
@@ -122,8 +122,8 @@ def test_kill_stragglers_finds_children_by_marker_even_in_another_session():
 
 def test_kill_stragglers_finds_an_adopted_orphan_without_marker():
     """A double-forked daemon with an empty environment becomes our child (subreaper) and is killed."""
-    assert sandbox.enable_subreaper()
-    since = sandbox.start_ticks(os.getpid()) + 1
+    assert process_limits.enable_subreaper()
+    since = process_limits.start_ticks(os.getpid()) + 1
     time.sleep(0.05)
     launcher = subprocess.run([sys.executable, "-c",
                                "import os\nif os.fork() == 0:\n    os.setsid()\n"
@@ -133,9 +133,9 @@ def test_kill_stragglers_finds_an_adopted_orphan_without_marker():
                               capture_output=True, text=True, timeout=30)
     assert launcher.stdout.strip() == "forked"
     time.sleep(0.2)
-    orphans = sandbox.orphans(since)
+    orphans = process_limits.orphans(since)
     assert orphans, "the daemon should have been re-parented to this process"
-    killed = sandbox.kill_stragglers(sandbox.new_marker(), since=since)
+    killed = process_limits.kill_stragglers(process_limits.new_marker(), since=since)
     assert set(orphans) <= set(killed)
     time.sleep(0.1)
     assert not any(os.path.exists(f"/proc/{pid}") for pid in orphans)
@@ -143,4 +143,4 @@ def test_kill_stragglers_finds_an_adopted_orphan_without_marker():
 
 def test_kill_stragglers_names_a_wrong_marker():
     with pytest.raises(ValueError, match="letters and digits"):
-        sandbox.kill_stragglers("")
+        process_limits.kill_stragglers("")

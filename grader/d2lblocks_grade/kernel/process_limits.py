@@ -1,7 +1,9 @@
-"""Isolation for one submission's kernel: scrubbed environment, resource caps, no survivors.
+"""Process-level protections: what every kernel gets, and all an unsandboxed one gets.
 
-The kernel itself is started by `d2lblocks_grade.kernel.execute.start_kernel` in a fresh scratch
-folder outside the course, leading its own process group. This module adds:
+Every kernel, sandboxed or not, gets `scrub_environment` and `CappedNotebookClient`.
+With ``--unsafe-no-sandbox`` (no `d2lblocks_grade.kernel.jail`) the kernel runs in a
+scratch folder on the host, leading its own process group, and the rest of this
+module is all that stands between it and the machine:
 
 * `scrub_environment`: an allow-list of variables, so database URLs, tokens and
   passwords of the grader never reach student code; a per-run marker variable

@@ -1,0 +1,207 @@
+"""One submission's sandbox: namespaces made by bubblewrap, caps by cgroups, joined by its kernel.
+
+`Jail.start()` runs ``bwrap`` with new PID, mount, network, IPC, UTS and cgroup
+namespaces around a placeholder process. Inside there is no network at all, a
+private ``/proc`` that shows only the sandbox's own processes, and a filesystem
+made of the read-only runtime (system libraries, Python, the virtualenv, the
+course's importable packages) plus size-capped private ``/scratch``, ``/tmp``
+and ``/dev/shm``, and the kernel's own connection folder. The course, the
+submissions, OUT, the gradebook and other kernels' folders do not exist inside.
+
+The kernel then *joins* the sandbox (`d2lblocks_grade.kernel.enter`): a
+process forked from the warm fork server enters the namespaces with
+``setns``, moves into the sandbox's cgroup and drops to the sandbox's user
+before any student code runs, so torch stays imported once for every kernel.
+Started as root, the student's code runs as a uid of its own (61000 and up,
+never the grader's); started as an ordinary user, bubblewrap adds a user
+namespace. `kill()` SIGKILLs the sandbox's PID 1, which takes every process
+inside with it, however it forked or detached.
+
+Example::
+
+    >>> jail = Jail(JailLimits(memory_bytes=2 * GiB))           # doctest: +SKIP
+    >>> jail.start()                                               # doctest: +SKIP
+    >>> jail.join_request()["namespaces"]                          # doctest: +SKIP
+    ['ipc', 'uts', 'net', 'cgroup', 'pid', 'mnt']
+    >>> jail.kill()                                                # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from d2lblocks_grade.datatypes import GiB, MiB
+from d2lblocks_grade.kernel import cgroups, runtime
+
+WORKDIR = "/scratch"  # the kernel's working folder inside the sandbox
+SANDBOX_UIDS = range(61000, 62000)  # as root: each sandbox runs as one of these, never as the grader
+START_TIMEOUT_S = 20
+NO_BWRAP = ("bubblewrap (bwrap) is not installed, and grading runs every submission in a bubblewrap "
+            "sandbox. Install it (Debian/Ubuntu: apt-get install bubblewrap) or, for a class you trust, "
+            "pass --unsafe-no-sandbox.")
+BWRAP_FAILED = ("bubblewrap could not create a sandbox on this machine: {error}. It needs Linux namespaces "
+                "(as an ordinary user also unprivileged user namespaces: sysctl user.max_user_namespaces > 0 "
+                "and, on Ubuntu, kernel.apparmor_restrict_unprivileged_userns=0). For a class you trust, "
+                "pass --unsafe-no-sandbox.")
+
+_uids = itertools.count()
+_uid_lock = threading.Lock()
+
+
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot build the sandbox; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class JailLimits:
+    memory_bytes: int = 4 * GiB  # the kernel and everything it starts, tmpfs pages included
+    scratch_bytes: int = 256 * MiB  # /scratch
+    tmp_bytes: int = 256 * MiB  # /tmp and /dev/shm each
+    max_processes: int = 1024  # processes and threads (torch starts a thread per core)
+
+
+def _next_uid() -> int:
+    with _uid_lock:
+        return SANDBOX_UIDS[next(_uids) % len(SANDBOX_UIDS)]
+
+
+class Jail:
+    """The sandbox of one kernel; see the module docstring."""
+
+    def __init__(self, limits: JailLimits | None = None, *, extra_readonly: tuple[str, ...] = ()):
+        self.limits = limits or JailLimits()
+        self.as_root = os.geteuid() == 0
+        self.uid = _next_uid() if self.as_root else os.geteuid()
+        self.gid = self.uid if self.as_root else os.getegid()
+        # The kernel's sockets and connection file: visible to this sandbox alone, at the same path inside.
+        self.comm_dir = Path(tempfile.mkdtemp(prefix="d2lg-"))
+        self.extra_readonly = extra_readonly
+        self.init_pid: int | None = None
+        self.cgroup: cgroups.Group | None = None
+        self._bwrap: subprocess.Popen | None = None
+
+    def bwrap_command(self, status_fd: int) -> list[str]:
+        """The ``bwrap`` command line (the placeholder prints ``ready`` once the sandbox is built)."""
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise SandboxUnavailable(NO_BWRAP)
+        args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+        if not self.as_root:  # an ordinary user needs a user namespace to make the others
+            args += ["--unshare-user", "--uid", str(self.uid), "--gid", str(self.gid)]
+        args += runtime.mounts(self.extra_readonly)
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += runtime.device_mounts()
+        small = str(self.limits.tmp_bytes)
+        args += ["--perms", "1777", "--size", small, "--tmpfs", "/tmp",
+                 "--perms", "1777", "--size", small, "--tmpfs", "/dev/shm",
+                 "--perms", "0700", "--size", str(self.limits.scratch_bytes), "--tmpfs", WORKDIR]
+        args += runtime.parents_of(str(self.comm_dir)) + ["--bind", str(self.comm_dir), str(self.comm_dir)]
+        args += ["--chdir", WORKDIR, "--json-status-fd", str(status_fd),
+                 "--", "/bin/sh", "-c", "echo ready; exec sleep 2147483647"]
+        return args
+
+    def start(self) -> Jail:
+        """Build the sandbox; raises `SandboxUnavailable` with the reason if this machine cannot."""
+        if self.as_root:
+            os.chown(self.comm_dir, self.uid, self.gid)
+        status_r, status_w = os.pipe()
+        try:
+            self._bwrap = subprocess.Popen(self.bwrap_command(status_w), stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(status_w,),
+                                           start_new_session=True)
+        finally:
+            os.close(status_w)
+        try:
+            ready = _read_line(self._bwrap, START_TIMEOUT_S)
+            if ready != b"ready":
+                error = (self._bwrap.stderr.read() if self._bwrap.poll() is not None and self._bwrap.stderr else b"")
+                raise SandboxUnavailable(BWRAP_FAILED.format(error=error.decode(errors="replace").strip()
+                                                             or "it did not start"))
+            with os.fdopen(status_r, "rb", closefd=True) as status:
+                self.init_pid = int(json.loads(status.readline())["child-pid"])
+        except BaseException:
+            self.kill()
+            raise
+        self.cgroup = cgroups.Group.create(f"jail-{self.init_pid}", self.limits.memory_bytes,
+                                           self.limits.max_processes) if self.as_root else None
+        return self
+
+    def join_request(self) -> dict:
+        """What `d2lblocks_grade.kernel.enter.join` needs, as plain data."""
+        if self.init_pid is None:
+            raise RuntimeError("Jail.start() must run before a kernel can join the sandbox")
+        namespaces = ["ipc", "uts", "net", "cgroup", "pid", "mnt"]
+        if not self.as_root:
+            namespaces.insert(0, "user")
+        return {"init_pid": self.init_pid, "namespaces": namespaces, "uid": self.uid, "gid": self.gid,
+                "workdir": WORKDIR, "cgroup_procs": self.cgroup.procs_files() if self.cgroup else [],
+                "max_processes": self.limits.max_processes,
+                # Without a memory cgroup, an address-space cap is the fallback (not on GPUs: CUDA reserves more).
+                "memory_bytes": 0 if (self.cgroup and self.cgroup.caps_memory) or runtime.has_gpu()
+                else self.limits.memory_bytes}
+
+    def set_memory(self, memory_bytes: int) -> bool:
+        """Change the memory cap of a sandbox started earlier; False when this sandbox cannot."""
+        if self.cgroup is None or not self.cgroup.caps_memory:
+            return memory_bytes == self.limits.memory_bytes
+        self.limits = JailLimits(memory_bytes, self.limits.scratch_bytes, self.limits.tmp_bytes,
+                                 self.limits.max_processes)
+        return self.cgroup.set_memory(memory_bytes)
+
+    def kill(self) -> None:
+        """Stop everything inside (the PID namespace dies with its PID 1) and remove what was made."""
+        if self.init_pid is not None:
+            try:
+                os.kill(self.init_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self._bwrap is not None:
+            try:
+                self._bwrap.kill()
+            except ProcessLookupError:
+                pass
+            self._bwrap.wait()
+            for stream in (self._bwrap.stdout, self._bwrap.stderr):
+                if stream is not None:
+                    stream.close()
+            self._bwrap = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
+        shutil.rmtree(self.comm_dir, ignore_errors=True)
+        self.init_pid = None
+
+
+def _read_line(proc: subprocess.Popen, timeout: float) -> bytes:
+    """The first line ``proc`` prints, or b'' if it prints none within ``timeout`` seconds."""
+    assert proc.stdout is not None
+    line: list[bytes] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    reader.join(timeout)
+    return line[0].strip() if line else b""
+
+
+_checked: dict[bool, str | None] = {}
+
+
+def check_host() -> None:
+    """Raise `SandboxUnavailable` (saying what is missing) unless this machine can build sandboxes."""
+    as_root = os.geteuid() == 0
+    if as_root not in _checked:
+        try:
+            Jail(JailLimits(memory_bytes=256 * MiB)).start().kill()
+            _checked[as_root] = None
+        except SandboxUnavailable as error:
+            _checked[as_root] = str(error)
+    if _checked[as_root]:
+        raise SandboxUnavailable(_checked[as_root])
