@@ -145,9 +145,10 @@ class Jail:
         return {"init_pid": self.init_pid, "namespaces": namespaces, "uid": self.uid, "gid": self.gid,
                 "workdir": WORKDIR, "cgroup_procs": self.cgroup.procs_files() if self.cgroup else [],
                 "max_processes": self.limits.max_processes,
-                # Without a memory cgroup, an address-space cap is the fallback (not on GPUs: CUDA reserves more).
-                "memory_bytes": 0 if (self.cgroup and self.cgroup.caps_memory) or runtime.has_gpu()
-                else self.limits.memory_bytes}
+                # An address-space cap too, so one huge allocation is a MemoryError the student can read
+                # rather than a killed kernel; the cgroup still counts what it misses (tmpfs, many processes).
+                # Not on GPUs: CUDA reserves far more address space than it uses.
+                "memory_bytes": 0 if runtime.has_gpu() else self.limits.memory_bytes}
 
     def set_memory(self, memory_bytes: int) -> bool:
         """Change the memory cap of a sandbox started earlier; False when this sandbox cannot."""

@@ -207,17 +207,17 @@ print("SECRET VALUES", sum(b"hunter2" in v or b"ghp_" in v for v in initial))
                 _attack("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
                 limits=Limits(cell_timeout_s=2.0, wall_timeout_s=12.0), expect_status=TIMEOUT),
     HostileCase("survivors", "isolation caps",
-                "starts `sleep 1000` and a double-forked, setsid, environment-less daemon",
+                "starts `sleep 1000.4242` and a double-forked, setsid, environment-less `sleep 1000.4243`",
                 _attack("""
 import os, subprocess
-child = subprocess.Popen(["sleep", "1000"])
+child = subprocess.Popen(["sleep", "1000.4242"])
 read, write = os.pipe()
 if os.fork() == 0:
     os.setsid()
     daemon = os.fork()
     if daemon == 0:
         os.chdir("/")
-        os.execve("/bin/sleep", ["sleep", "1000"], {})
+        os.execve("/bin/sleep", ["sleep", "1000.4243"], {})
     os.write(write, str(daemon).encode())
     os._exit(0)
 print("PIDS", [child.pid, int(os.read(read, 32))])
