@@ -16,6 +16,7 @@ from pathlib import Path
 
 from d2lblocks_grade.datatypes import GiB, Limits
 from d2lblocks_grade.kernel.jail import SandboxUnavailable
+from d2lblocks_grade.own_environment import database_url, restart_without_secrets
 from d2lblocks_grade.pipeline import Options
 
 STATUS_HELP = ("status column: graded, timeout, invalid-notebook, missing, ambiguous, wrong-assignment, "
@@ -42,6 +43,8 @@ def _course_args(p: argparse.ArgumentParser) -> None:
 
 def _out_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="grading-out", help="output folder (default: %(default)s)")
+    p.add_argument("--db-env", metavar="NAME", help="read the gradebook URL from this environment variable")
+    p.add_argument("--db-file", metavar="PATH", help="read the gradebook URL from the first line of this file")
     p.add_argument("--db", dest="db_url", help="gradebook URL, e.g. postgresql://user@host/grades "
                    "(default: sqlite OUT/gradebook.db)")
 
@@ -151,13 +154,36 @@ def _export(args) -> int:
     return 0
 
 
+def strip_db_options(argv: list[str]) -> list[str]:
+    """argv without its gradebook options (the URL travels separately, never on a command line)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--db", "--db-env", "--db-file"):
+            skip = True
+        elif not arg.startswith(("--db=", "--db-env=", "--db-file=")):
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; ``argv`` given (tests, scripts) means this process is not the command's own."""
+    from_command_line = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["audit"]:
         from d2lblocks_grade.audit.run import main as audit_main  # the exercises' own tool, loaded only when asked for
         return audit_main(argv[1:])
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose - args.quiet_logs)
+    try:
+        if hasattr(args, "db_url"):
+            args.db_url = database_url(args.db_url, args.db_env, args.db_file)
+    except ValueError as err:
+        print(f"d2lblocks-grade {args.command}: {err}", file=sys.stderr)
+        return 2
+    if args.command == "autograde" and from_command_line:  # the command that starts what students control
+        restart_without_secrets(strip_db_options(argv), args.db_url)
     handler = {"release": _release, "autograde": _autograde, "feedback": _feedback, "export": _export}
     try:
         return handler[args.command](args)

@@ -54,10 +54,11 @@ class Limits:
     cell_timeout_s: float = 60.0
     wall_timeout_s: float = 300.0
     memory_bytes: int = 4 * GiB
-    output_bytes: int = 1 * MiB
+    output_bytes: int = 1 * MiB  # recorded output per cell
+    total_output_bytes: int = 8 * MiB  # recorded output per notebook: bounds what a result may weigh
 
     def __post_init__(self):
-        for name in ("cell_timeout_s", "wall_timeout_s", "memory_bytes", "output_bytes"):
+        for name in ("cell_timeout_s", "wall_timeout_s", "memory_bytes", "output_bytes", "total_output_bytes"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")

@@ -35,6 +35,8 @@ from d2lblocks_grade.records.feedback import render_feedback
 from d2lblocks_grade.records.gradebook import GradebookWriter
 from d2lblocks_grade.records.report import Summary, histogram_png, histogram_svg, summarize
 
+NOT_RECORDED = ("{count} student(s) could not be recorded ({names}); the others are. Run the same command "
+                "again to grade just those (see the errors above)")
 UNKNOWN_STUDENT = ("no submission for {names} in {path}; --student takes the folder (or file) name of a "
                    "student's submission, e.g. --student alice for {path}/alice/")
 
@@ -122,9 +124,15 @@ def write_student_files(out: Path, course: Course, result: GradeResult, hidden: 
     write_atomic(out / "feedback" / result.student_id / course.assignment_id / f"{stem}.html", page.encode())
 
 
-def _commit(out: Path, course: Course, gb: GradebookWriter, result: GradeResult, hidden: list[str]) -> None:
-    write_student_files(out, course, result, hidden)
-    gb.record(result)  # the commit is the moment this student counts as done
+def _commit(out: Path, course: Course, gb: GradebookWriter, result: GradeResult, hidden: list[str],
+            failures: list[str]) -> None:
+    """Record one student; a failure is reported and the run goes on (that student is graded on the next run)."""
+    try:
+        write_student_files(out, course, result, hidden)
+        gb.record(result)  # the commit is the moment this student counts as done
+    except Exception as error:  # a database or disk error must not cost the rest of the class
+        log.error("could not record %s: %s: %s", result.student_id, type(error).__name__, error)
+        failures.append(result.student_id)
 
 
 def write_reports(out: Path, gb: GradebookWriter) -> Summary:
@@ -164,10 +172,11 @@ def autograde(opts: Options) -> Summary:
         jobs = [make_job(s, course, opts.limits, not opts.unsafe_no_sandbox) for s in subs]
         todo = [j for j in jobs if done.get(j.student_id) != j.submission_digest]
         progress = Progress(len(todo), opts.progress)
+        failures: list[str] = []
         for job in list(todo):
             result = precheck(job)  # no kernel needed to say a file is empty or missing
             if result is not None:
-                _commit(out, course, gb, result, hidden)
+                _commit(out, course, gb, result, hidden, failures)
                 progress.update(result)
                 todo.remove(job)
         if todo:
@@ -177,9 +186,12 @@ def autograde(opts: Options) -> Summary:
                 futures = {executor.submit(job): job for job in todo}
                 for future in executor.as_completed(futures):
                     result = result_of(future, futures[future])
-                    _commit(out, course, gb, result, hidden)
+                    _commit(out, course, gb, result, hidden, failures)
                     progress.update(result)
             finally:
                 executor.close()
                 progress.close()
-        return write_reports(out, gb)
+        summary = write_reports(out, gb)
+    if failures:
+        raise RuntimeError(NOT_RECORDED.format(count=len(failures), names=", ".join(failures[:10])))
+    return summary

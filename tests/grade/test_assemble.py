@@ -5,8 +5,9 @@ import pytest
 from grader_fixtures import ASSIGNMENT, CORRECT, HIDDEN_LINE, NOTEBOOK, make_course, student_notebook
 
 from d2lblocks_grade.course.master import hidden_test_lines, load_course
+from d2lblocks_grade.course.submission_file import BadNotebook, parse_submission
 from d2lblocks_grade.datatypes import INVALID, MISSING_CELL, TAMPERED, WRONG_ASSIGNMENT, GradeJob, Limits
-from d2lblocks_grade.grading.grade_one import BadNotebook, parse_submission, precheck
+from d2lblocks_grade.grading.grade_one import precheck
 from d2lblocks_grade.integrity.assemble import assemble, grade_id
 
 

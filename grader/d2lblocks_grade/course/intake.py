@@ -19,16 +19,24 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import stat
 import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from d2lblocks_grade.datatypes import AMBIGUOUS, MISSING
+from d2lblocks_grade.course.submission_file import MAX_NOTEBOOK_BYTES, TOO_LARGE
+from d2lblocks_grade.datatypes import AMBIGUOUS, INVALID, MISSING, MiB
 
 NO_SUBMISSIONS = ("{path} does not exist. Pass the folder that holds one folder per student "
                   "(SUBMISSIONS/<student_id>/{notebook}), flat <student_id>.ipynb files, or a zip of them.")
+LINK = ("{name} is a symbolic link; the grader does not follow links (one could point at another student's "
+        "work). Put the notebook file itself in the submissions folder")
+COLLISION = ("the submission {raw!r} cleans to the id {student!r}, which another submission already has; "
+             "it is graded as {new!r} so neither overwrites the other. Check which student it belongs to")
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@+-]+")
 
@@ -41,6 +49,8 @@ class Candidate:
     name: str  # where it was found, for messages
     data: bytes
     mtime: float
+    problem: str = ""  # why it cannot be read (a link, too large): the student's status row says so
+    raw_id: str = ""  # the id as the folder or file spelled it, before cleaning
 
 
 @dataclass
@@ -88,33 +98,61 @@ def _from_entries(entries, assignment_id: str, empty_folders: set[str]) -> list[
             student = stem
         else:
             student = parts[0]
-        found.append(Candidate(safe_student_id(student), "/".join(parts), read(), mtime))
+        data, problem = read()
+        found.append(Candidate(safe_student_id(student), "/".join(parts), data, mtime, problem, student))
     return found
+
+
+def _reader(path: Path):
+    """Read a file only if it is a plain file of a sane size: a link is reported, never followed."""
+    def read() -> tuple[bytes, str]:
+        if path.is_symlink():
+            return b"", LINK.format(name=path.name)
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return b"", TOO_LARGE.format(size=size / MiB, limit=MAX_NOTEBOOK_BYTES / MiB)
+        return path.read_bytes(), ""
+    return read
 
 
 def _walk_dir(root: Path, assignment_id: str, empty: set[str]) -> list[Candidate]:
     entries = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).parts
-        if path.is_dir() and len(rel) == 1 and not any(path.rglob("*.ipynb")):
-            empty.add(safe_student_id(rel[0]))
-        elif path.is_file() and path.suffix.lower() == ".zip" and len(rel) == 1:
-            entries.extend(_zip_entries(path))
-        elif path.is_file():
-            entries.append((rel, path.read_bytes, path.stat().st_mtime))
+    for folder, dirs, files in os.walk(root):  # does not descend into linked folders
+        here = Path(folder)
+        rel_folder = here.relative_to(root).parts
+        for name in sorted(dirs):
+            path = here / name
+            rel = (*rel_folder, name)
+            if path.is_symlink():  # a linked folder: its notebooks are reported, not graded
+                entries.append(((*rel, f"{name}.ipynb"), (lambda n=name: (b"", LINK.format(name=n))), 0.0))
+            elif len(rel) == 1 and not any(path.rglob("*.ipynb")):
+                empty.add(safe_student_id(rel[0]))
+        for name in sorted(files):
+            path = here / name
+            rel = (*rel_folder, name)
+            if not path.is_symlink() and path.suffix.lower() == ".zip" and len(rel) == 1:
+                entries.extend(_zip_entries(path))
+            else:
+                mtime = path.lstat().st_mtime
+                entries.append((rel, _reader(path), mtime))
     return _from_entries(entries, assignment_id, empty)
 
 
 def _zip_entries(path: Path):
     with zipfile.ZipFile(path) as archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
-        blobs = {m.filename: archive.read(m) for m in members
-                 if _is_notebook(PurePosixPath(m.filename).parts)}
         out = []
         for m in members:
-            if m.filename in blobs:
-                mtime = time.mktime(m.date_time + (0, 0, -1))
-                out.append((PurePosixPath(m.filename).parts, (lambda b=blobs[m.filename]: b), mtime))
+            if not _is_notebook(PurePosixPath(m.filename).parts):
+                continue
+            mtime = time.mktime(m.date_time + (0, 0, -1))
+            if stat.S_ISLNK(m.external_attr >> 16):
+                blob, problem = b"", LINK.format(name=PurePosixPath(m.filename).name)
+            elif m.file_size > MAX_NOTEBOOK_BYTES:  # also what keeps a zip bomb from being unpacked
+                blob, problem = b"", TOO_LARGE.format(size=m.file_size / MiB, limit=MAX_NOTEBOOK_BYTES / MiB)
+            else:
+                blob, problem = archive.read(m)[: MAX_NOTEBOOK_BYTES + 1], ""
+            out.append((PurePosixPath(m.filename).parts, (lambda b=blob, p=problem: (b, p)), mtime))
         # A zip of one class folder ("class/alice/x.ipynb") is common: drop the shared top folder.
         tops = {parts[0] for parts, _, _ in out if len(parts) > 1}
         if len(tops) == 1 and all(len(p) > 2 for p, _, _ in out):
@@ -124,6 +162,10 @@ def _zip_entries(path: Path):
 
 def _choose(student: str, cands: list[Candidate], assignment_id: str) -> Submission:
     wanted = f"{assignment_id}.ipynb"
+    broken = [c for c in cands if c.problem]
+    cands = [c for c in cands if not c.problem]
+    if not cands:
+        return Submission(student, None, broken[0].name, status=INVALID, reason=broken[0].problem)
     if len(cands) == 1:
         c = cands[0]
         flat = "/" not in c.name
@@ -147,6 +189,23 @@ def _choose(student: str, cands: list[Candidate], assignment_id: str) -> Submiss
                              "keep one and grade again")
 
 
+def _separate_colliding_ids(cands: list[Candidate]) -> dict[str, list[str]]:
+    """Folders whose names clean to the same id ('bob' and 'bob.') stay separate students: the one
+    spelled exactly like the id keeps it, every other gets the id plus a short fingerprint of its name."""
+    spellings: dict[str, set[str]] = {}
+    for c in cands:
+        spellings.setdefault(c.student_id, set()).add(c.raw_id)
+    notes: dict[str, list[str]] = {}
+    for student, raw_ids in spellings.items():
+        if len(raw_ids) < 2:
+            continue
+        for c in cands:
+            if c.student_id == student and c.raw_id != student:
+                c.student_id = f"{student}_{hashlib.sha1(c.raw_id.encode()).hexdigest()[:6]}"
+                notes[c.student_id] = [COLLISION.format(raw=c.raw_id, student=student, new=c.student_id)]
+    return notes
+
+
 def discover(submissions: str | Path, assignment_id: str) -> list[Submission]:
     """One `Submission` per student found under `submissions`, sorted by student id."""
     root = Path(submissions)
@@ -159,10 +218,13 @@ def discover(submissions: str | Path, assignment_id: str) -> list[Submission]:
         raise NotADirectoryError(NO_SUBMISSIONS.format(path=root, notebook=f"{assignment_id}.ipynb"))
     else:
         cands = _walk_dir(root, assignment_id, empty)
+    notes = _separate_colliding_ids(cands)
     by_student: dict[str, list[Candidate]] = {}
     for c in cands:
         by_student.setdefault(c.student_id, []).append(c)
     subs = [_choose(s, cs, assignment_id) for s, cs in by_student.items()]
+    for sub in subs:
+        sub.notes += notes.get(sub.student_id, [])
     for student in sorted(empty - set(by_student)):
         subs.append(Submission(student, None, status=MISSING,
                                reason="the student's folder holds no notebook (.ipynb)"))

@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import traceback
@@ -23,10 +22,10 @@ from pathlib import PurePosixPath
 import nbformat
 from nbgrader import utils
 
+from d2lblocks_grade.course.submission_file import BadNotebook, parse_submission
 from d2lblocks_grade.datatypes import (
     CRASHED,
     GRADED,
-    INVALID,
     TAMPERED,
     TIMEOUT,
     WRONG_ASSIGNMENT,
@@ -34,6 +33,7 @@ from d2lblocks_grade.datatypes import (
     GradeJob,
     GradeResult,
 )
+from d2lblocks_grade.grading.inert import make_inert
 from d2lblocks_grade.grading.scoring import score_notebook
 from d2lblocks_grade.integrity import instrument as integrity
 from d2lblocks_grade.integrity.assemble import assemble, grade_id
@@ -41,46 +41,8 @@ from d2lblocks_grade.kernel import process_limits
 from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
 from d2lblocks_grade.notebook_cells import answer_ids
 
-EMPTY_FILE = "the file is empty; open the assignment in Jupyter, save it, and submit again"
-NOT_JSON = ("the file is not a notebook (not valid JSON: {error}); it may be damaged or be another "
-            "kind of file renamed to .ipynb — download your notebook again from Jupyter")
-OLD_FORMAT = ("nbformat {version} notebook (from a very old Jupyter); open it in a current Jupyter "
-              "and save it, or paste your answers into the released assignment")
-NOT_NOTEBOOK = "the JSON has no list of cells, so it is not a Jupyter notebook"
 OTHER_ASSIGNMENT = ("none of this assignment's answer cells ({expected}) is in the notebook, which "
                     "carries cells of another assignment ({found}); submit {name}")
-
-
-class BadNotebook(ValueError):
-    """A submission that cannot be graded at all; `status` says which kind."""
-
-    def __init__(self, status: str, reason: str):
-        super().__init__(reason)
-        self.status, self.reason = status, reason
-
-
-def parse_submission(data: bytes) -> nbformat.NotebookNode:
-    """The student's notebook as nbformat 4, or `BadNotebook` naming what is wrong with the file."""
-    if not data or not data.strip():
-        raise BadNotebook(INVALID, EMPTY_FILE)
-    try:
-        raw = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BadNotebook(INVALID, NOT_JSON.format(error=err)) from None
-    if not isinstance(raw, dict):
-        raise BadNotebook(INVALID, NOT_NOTEBOOK)
-    version = raw.get("nbformat")
-    if isinstance(version, int) and version < 4:
-        raise BadNotebook(INVALID, OLD_FORMAT.format(version=version))
-    if not isinstance(raw.get("cells"), list) or not all(isinstance(c, dict) for c in raw["cells"]):
-        raise BadNotebook(INVALID, NOT_NOTEBOOK)
-    for cell in raw["cells"]:
-        cell.setdefault("metadata", {})
-        cell.setdefault("source", "")
-        if isinstance(cell["source"], list):
-            cell["source"] = "".join(cell["source"])
-    raw.setdefault("metadata", {})
-    return nbformat.from_dict(raw)
 
 
 def check_assignment(student, master, name: str) -> None:
@@ -215,6 +177,7 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
             cells = integrity.apply_verdict(cells, verdict)
         status, reason = _overall(cells, execution)
         _cap_outputs(notebook, job.limits.output_bytes)
+        make_inert(notebook)  # instructors open it in a browser: no scripts, no active HTML
         return _result(job, status=status, reason=reason, cells=cells, findings=findings,
                        executed_notebook_bytes=nbformat.writes(notebook).encode(),
                        duration_s=time.monotonic() - started)

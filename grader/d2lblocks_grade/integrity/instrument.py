@@ -28,6 +28,7 @@ import ast
 import copy
 import json
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,11 +82,17 @@ def _is_solution(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
 
 
+# CPython 3.11's parser is not safe to run from two threads at once on hostile input ("AST constructor
+# recursion depth mismatch"), and grading threads share this interpreter: one parse at a time.
+_PARSE_LOCK = threading.Lock()
+
+
 def _parse(source: str):
     try:
-        return ast.parse(source)
-    except SyntaxError:  # IPython magics; their imports are not framework names
-        return None
+        with _PARSE_LOCK:
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+        return None  # IPython magics, or code too deep to parse: their imports are not framework names
 
 
 def framework_imports(nb) -> str:
@@ -105,7 +112,8 @@ def framework_imports(nb) -> str:
 
 def _imported_modules(code: str) -> list[str]:
     names = []
-    for node in ast.walk(ast.parse(code)):
+    tree = _parse(code)
+    for node in ast.walk(tree) if tree else ():
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:

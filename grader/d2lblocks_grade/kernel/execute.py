@@ -177,7 +177,8 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
                 _wall_clock_fired(kernel, result)
 
     client = process_limits.CappedNotebookClient(
-        nb, output_bytes=limits.output_bytes, km=kernel.manager, timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
+        nb, output_bytes=limits.output_bytes, total_output_bytes=limits.total_output_bytes, km=kernel.manager,
+        timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
         interrupt_on_timeout=True, raise_on_iopub_timeout=False, startup_timeout=120,
         error_on_timeout={"ename": TIMEOUT_ENAME, "evalue":
                           f"the cell ran longer than {limits.cell_timeout_s:g} s and was stopped",

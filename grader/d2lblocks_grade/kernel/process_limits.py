@@ -133,10 +133,11 @@ class CappedNotebookClient(NotebookClient):
     submission running beside it cannot find the file and drive this kernel.
     """
 
-    def __init__(self, nb, *, output_bytes: int = 1 * MiB, **kwargs):
+    def __init__(self, nb, *, output_bytes: int = 1 * MiB, total_output_bytes: int = 8 * MiB, **kwargs):
         super().__init__(nb, **kwargs)
-        self.output_bytes = output_bytes
+        self.output_bytes, self.total_output_bytes = output_bytes, total_output_bytes
         self._recorded: dict[int, int] = {}
+        self._total = 0
 
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()
@@ -150,11 +151,14 @@ class CappedNotebookClient(NotebookClient):
         size = len(str(msg.get("content", {})))
         used = self._recorded.get(cell_index, 0)
         self._recorded[cell_index] = used + size
-        if used + size <= self.output_bytes:
+        total, self._total = self._total, self._total + size
+        if used + size <= self.output_bytes and total + size <= self.total_output_bytes:
             return super().output(outs, msg, display_id, cell_index)
-        if used <= self.output_bytes:  # first message over the cap: say so, once
+        if used <= self.output_bytes and total <= self.total_output_bytes:  # first message over a cap: say so, once
+            limit = (f"{self.output_bytes} bytes in this cell" if used + size > self.output_bytes
+                     else f"{self.total_output_bytes} bytes in the notebook")
             notice = {"output_type": "stream", "name": "stdout",
-                      "text": f"\n... [output truncated by the grader after {self.output_bytes} bytes]\n"}
+                      "text": f"\n... [output truncated by the grader after {limit}]\n"}
             from nbformat import from_dict
 
             outs.append(from_dict(notice))
