@@ -48,8 +48,10 @@ def _solved(course) -> dict[str, str]:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution"):
             answers[meta["grade_id"]] = re.sub(r"[ \t]*### (BEGIN|END) SOLUTION\n", "", cell.source + "\n").rstrip()
-    answers["ex1_explain"] = ("A block kept in a plain Python list is not registered, so parameters(), "
-                              "state_dict() and .to() never see it; nn.ModuleList or add_module fixes that.")
+    answers["ex1_explain"] = ("It prints 9 and ['out.weight', 'out.bias']: the layers in the plain Python list are not "
+                              "registered, so parameters() and state_dict() never see them. Only out is trained and saved; "
+                              "a reloaded Tower gets new random hidden layers. self.hidden = nn.ModuleList([...]) fixes it "
+                              "(225 parameters, eight names).")
     return answers
 
 
