@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import random
@@ -26,6 +27,7 @@ import sys
 MAX_FILE_BYTES = 256 << 20  # the largest file a submission may write
 PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 4, 24, 47, 4
 LAST_CAPABILITY = 63
+NS_GET_USERNS = 0xB701  # ioctl: the user namespace that owns a namespace
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -51,10 +53,18 @@ def join(jail: dict, report_fd: int) -> None:
     for procs in jail["cgroup_procs"]:  # first: the host's cgroup files are out of sight once inside
         with open(procs, "w") as handle:
             handle.write(str(os.getpid()))
-    files = [(os.open(f"/proc/{jail['init_pid']}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), name)
-             for name in jail["namespaces"]]
+    names = [name for name in jail["namespaces"] if name != "user"]
+    files = [(os.open(f"/proc/{jail['init_pid']}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), name) for name in names]
+    if "user" in jail["namespaces"]:
+        # Unprivileged bubblewrap makes the namespaces inside one user namespace, then moves its child into a
+        # nested one. Joining needs rights over each namespace's owner: the outer one first, the nested one last.
+        owner = fcntl.ioctl(files[0][0], NS_GET_USERNS)
+        owner_inode = os.fstat(owner).st_ino
+        files.insert(0, (owner, "user (outer)"))
+        files.append((os.open(f"/proc/{jail['init_pid']}/ns/user", os.O_RDONLY | os.O_CLOEXEC), "user"))
     for fd, name in files:
-        _check(_libc.setns(fd, 0), f"joining the sandbox's {name} namespace")
+        if name != "user" or os.fstat(fd).st_ino != owner_inode:  # one user namespace only: joined already
+            _check(_libc.setns(fd, 0), f"joining the sandbox's {name} namespace")
         os.close(fd)
     os.chdir(jail["workdir"])
     kernel = os.fork()  # the PID namespace applies to children only

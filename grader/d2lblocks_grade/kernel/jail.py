@@ -105,7 +105,9 @@ class Jail:
                  "--perms", "1777", "--size", small, "--tmpfs", "/dev/shm",
                  "--perms", "0700", "--size", str(self.limits.scratch_bytes), "--tmpfs", WORKDIR]
         args += runtime.parents_of(str(self.comm_dir)) + ["--bind", str(self.comm_dir), str(self.comm_dir)]
-        args += ["--chdir", WORKDIR, "--json-status-fd", str(status_fd),
+        # The placeholder is the PID namespace's init (no bwrap reaper): a kernel cannot signal its own
+        # namespace's init, so nothing inside can end the sandbox under the kernel's feet.
+        args += ["--chdir", WORKDIR, "--json-status-fd", str(status_fd), "--as-pid-1",
                  "--", "/bin/sh", "-c", "echo ready; exec sleep 2147483647"]
         return args
 
