@@ -4,9 +4,11 @@ Both grade the same 16 submissions of the course's assignment (solved, partly
 solved, untouched), in the same run, interleaved round by round:
 
 - anchor: 16 sequential `nbgrader autograde layers-and-blocks --student S --force`
-- ours:   one `d2lblocks-grade autograde SUBMISSIONS` with its defaults (workers = CPU cores)
+- ours:   one `d2lblocks-grade autograde SUBMISSIONS` with its defaults (workers = CPU cores), every
+          submission in its own bubblewrap sandbox
+- unsafe: the same with `--unsafe-no-sandbox`, to put a number on what the sandbox costs
 
-Prints the median wall time of each and the ratio. Run:
+Prints the median wall time of each, the ratio, and the sandbox's cost per submission. Run:
 
     .venv/bin/python bench/bench_grading.py [--rounds 3] [--students 16] [--course exercises]
 """
@@ -85,10 +87,11 @@ def time_stock(course: Path, students: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def time_ours(course_dir: Path, subs: Path, out: Path) -> float:
+def time_ours(course_dir: Path, subs: Path, out: Path, *extra: str) -> float:
     start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "d2lblocks-grade"), "autograde", str(subs), "--out", str(out),
-                    "--course", str(course_dir), "--quiet"], env=_env(), check=True, capture_output=True)
+    subprocess.run([str(Path(sys.executable).parent / "d2lblocks-grade"), "-q", "autograde", str(subs), "--out",
+                    str(out), "--course", str(course_dir), "--quiet", *extra], env=_env(), check=True,
+                   capture_output=True)
     return time.perf_counter() - start
 
 
@@ -104,17 +107,24 @@ def main(argv=None) -> int:
         subs = work / "submissions"
         students = make_submissions(course_dir, subs, args.students)
         stock = stock_course(course_dir, work, subs, students)
-        ours_t, stock_t = [], []
-        for r in range(args.rounds):  # interleaved, so machine load hits both alike
+        ours_t, unsafe_t, stock_t = [], [], []
+        for r in range(args.rounds):  # interleaved, so machine load hits all alike
             ours_t.append(time_ours(course_dir, subs, work / f"out{r}"))
+            unsafe_t.append(time_ours(course_dir, subs, work / f"unsafe{r}", "--unsafe-no-sandbox"))
             stock_t.append(time_stock(stock, students))
-            print(f"round {r + 1}: ours {ours_t[-1]:6.1f} s   nbgrader {stock_t[-1]:6.1f} s", file=sys.stderr)
-    ours, anchor = statistics.median(ours_t), statistics.median(stock_t)
+            print(f"round {r + 1}: ours {ours_t[-1]:6.1f} s   unsandboxed {unsafe_t[-1]:6.1f} s   "
+                  f"nbgrader {stock_t[-1]:6.1f} s", file=sys.stderr)
+    ours, unsafe, anchor = statistics.median(ours_t), statistics.median(unsafe_t), statistics.median(stock_t)
     n = args.students
     print(f"\nGrading {n} submissions of {ASSIGNMENT} ({os.cpu_count()} CPU cores, median of {args.rounds})")
     print(f"{'method':<46}{'total s':>9}{'s/student':>11}{'speed-up':>10}")
     print(f"{'nbgrader autograde --student S (sequential)':<46}{anchor:>9.1f}{anchor / n:>11.2f}{1.0:>9.2f}x")
-    print(f"{'d2lblocks-grade autograde (defaults)':<46}{ours:>9.1f}{ours / n:>11.2f}{anchor / ours:>9.2f}x")
+    print(f"{'d2lblocks-grade autograde (defaults, sandboxed)':<46}{ours:>9.1f}{ours / n:>11.2f}{anchor / ours:>9.2f}x")
+    print(f"{'d2lblocks-grade autograde --unsafe-no-sandbox':<46}{unsafe:>9.1f}{unsafe / n:>11.2f}"
+          f"{anchor / unsafe:>9.2f}x")
+    cores = os.cpu_count() or 1
+    print(f"sandbox cost: {(ours - unsafe) / n * 1000:+.0f} ms wall per submission "
+          f"(about {(ours - unsafe) / n * cores * 1000:+.0f} ms of core time on {cores} cores)")
     per_round = statistics.median(a / o for a, o in zip(stock_t, ours_t))
     print(f"median of the per-round speed-ups: {per_round:.2f}x")
     return 0
