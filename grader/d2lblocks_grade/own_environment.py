@@ -49,7 +49,11 @@ def secret_names(environ=os.environ, keep=()) -> list[str]:
     return [name for name in environ if SECRET_NAME.search(name) and name not in keep and name != URL_FD]
 
 
-def restart_without_secrets(argv: list[str], db_url: str | None) -> None:
+# -c rather than -m: `python -m` would import a same-named folder from the working directory.
+COMMAND_LINE = "import sys; del sys.path[0]; from d2lblocks_grade.cli import main; sys.exit(main())"
+
+
+def restart_without_secrets(argv: list[str], db_url: str | None, code: str = COMMAND_LINE) -> None:
     """Run this command again in a fresh process whose environment holds no secret (does not return),
     unless there is nothing to remove or this already is that process."""
     keep = KEPT_FOR_THE_DATABASE if db_url and db_url.startswith("postgres") else ()
@@ -66,6 +70,4 @@ def restart_without_secrets(argv: list[str], db_url: str | None) -> None:
         env[URL_FD] = str(read)
     sys.stdout.flush()
     sys.stderr.flush()
-    # -c rather than -m: `python -m` would import a same-named folder from the working directory.
-    code = "import sys; del sys.path[0]; from d2lblocks_grade.cli import main; sys.exit(main())"
     os.execve(sys.executable, [sys.executable, "-c", code, *argv], env)

@@ -1,6 +1,7 @@
 """`d2lblocks-grade` end to end: a small class with every kind of broken submission, real kernels."""
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,24 @@ def test_a_class_with_every_kind_of_broken_submission(tmp_path):
     assert export.returncode == 0 and export.stdout.splitlines()[1].startswith("alice,,3,4,graded,1")
     again = grade("feedback", "--out", out, "--course", course)
     assert again.returncode == 0 and f"{len(CLASS)} students" in again.stdout
+
+
+def test_grading_refuses_to_start_without_the_sandbox_and_says_what_is_missing(tmp_path):
+    """No bubblewrap on PATH: exit status 2 and the package to install, before anything is graded."""
+    course = make_course(tmp_path)
+    subs = write_class(tmp_path, course, {"alice": "correct"})
+    env = {**os.environ, "PATH": str(tmp_path / "empty-bin")}
+    run = grade("autograde", subs, "--course", course, "--out", tmp_path / "out", env=env)
+    assert run.returncode == 2
+    assert "apt-get install bubblewrap" in run.stderr and "--unsafe-no-sandbox" in run.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+@pytest.mark.slow
+def test_unsafe_mode_grades_and_says_loudly_what_it_gives_up(tmp_path):
+    course = make_course(tmp_path)
+    subs = write_class(tmp_path, course, {"alice": "correct"})
+    run = grade("autograde", subs, "--course", course, "--out", tmp_path / "out", "--unsafe-no-sandbox", "--quiet")
+    assert run.returncode == 0, run.stderr
+    assert "WITHOUT the OS sandbox" in run.stderr
+    assert "alice,ex2_test_double,1,1,graded" in (tmp_path / "out" / "grades.csv").read_text()

@@ -81,3 +81,47 @@ def test_nonexistent_submissions_folder_names_the_fix(tmp_path):
     """A wrong path says what SUBMISSIONS should hold."""
     with pytest.raises(FileNotFoundError, match="one folder per student"):
         discover(tmp_path / "nope", "layers-and-blocks")
+
+
+def test_a_linked_notebook_is_reported_not_followed(tmp_path):
+    """A symbolic link could point at a classmate's notebook: its student gets a reason, not that work."""
+    _write(tmp_path / "alice" / NB, b"ALICE")
+    (tmp_path / "mallory").mkdir()
+    (tmp_path / "mallory" / NB).symlink_to(tmp_path / "alice" / NB)
+    (tmp_path / "eve").symlink_to(tmp_path / "alice", target_is_directory=True)
+    subs = {s.student_id: s for s in discover(tmp_path, "layers-and-blocks")}
+    assert subs["alice"].notebook_bytes == b"ALICE"
+    for student in ("mallory", "eve"):
+        assert subs[student].notebook_bytes is None and subs[student].status == "invalid-notebook"
+        assert "symbolic link" in subs[student].reason
+
+
+def test_ids_that_clean_to_the_same_name_stay_two_students(tmp_path):
+    """'bob' and 'bob.' are different folders: neither replaces the other's notebook."""
+    _write(tmp_path / "bob" / NB, b"BOB", mtime=1000)
+    _write(tmp_path / "bob." / NB, b"IMPOSTOR", mtime=2000)
+    subs = {s.student_id: s for s in discover(tmp_path, "layers-and-blocks")}
+    assert subs["bob"].notebook_bytes == b"BOB"
+    (other,) = [s for s in subs.values() if s.student_id.startswith("bob_")]
+    assert other.notebook_bytes == b"IMPOSTOR" and "cleans to the id 'bob'" in other.notes[0]
+
+
+def test_an_oversized_file_is_reported_without_being_read(tmp_path, monkeypatch):
+    from d2lblocks_grade.course import intake
+
+    monkeypatch.setattr(intake, "MAX_NOTEBOOK_BYTES", 10)
+    _write(tmp_path / "big" / NB, b"x" * 100)
+    (sub,) = discover(tmp_path, "layers-and-blocks")
+    assert sub.status == "invalid-notebook" and "MiB" in sub.reason and sub.notebook_bytes is None
+
+
+def test_a_link_inside_a_zip_is_reported(tmp_path):
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("alice/" + NB, "A")
+        link = zipfile.ZipInfo("mallory/" + NB)
+        link.external_attr = (0o120777 << 16)  # a symbolic link, as `zip --symlinks` stores it
+        zf.writestr(link, "../alice/" + NB)
+    subs = {s.student_id: s for s in discover(archive, "layers-and-blocks")}
+    assert subs["alice"].notebook_bytes == b"A"
+    assert subs["mallory"].status == "invalid-notebook" and "symbolic link" in subs["mallory"].reason
