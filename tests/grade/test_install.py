@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from grader_fixtures import make_course, write_class
-from project_paths import ROOT
+from project_paths import COURSE, EXAMPLES, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -63,21 +64,24 @@ def test_without_a_course_the_installed_grader_says_to_pass_course(wheel_env, tm
     assert "Pass --course DIR" in run.stderr and "exercises" in run.stderr
 
 
-def test_the_installed_grader_grades_a_class_from_an_unrelated_folder(wheel_env, tmp_path):
+def test_the_installed_grader_grades_the_example_class_from_an_unrelated_folder(wheel_env, tmp_path):
+    """Outside a checkout: the course and the class are wherever the instructor keeps them."""
     fresh, env = wheel_env
-    course = make_course(tmp_path / "course")
-    subs = write_class(tmp_path, course, {"alice": "correct", "bob": "partial"})
+    course, subs = tmp_path / "my-course", tmp_path / "downloads"
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns("gradebook.db", "autograded", "feedback"))
+    shutil.copytree(EXAMPLES, subs)
     elsewhere = tmp_path / "somewhere" / "else"
     elsewhere.mkdir(parents=True)
-    run = _run([fresh / "bin" / "d2lblocks-grade", "autograde", subs, "--course", course,
-                "--out", tmp_path / "out", "--quiet"], elsewhere, env)
+    run = _run([fresh / "bin" / "d2lblocks-grade", "autograde", subs, "--course", course, "--out", tmp_path / "out",
+                "--cell-timeout", "10", "--timeout", "40", "--quiet"], elsewhere, env)
     assert run.returncode == 0, run.stderr
     with open(tmp_path / "out" / "grades.csv", newline="") as handle:
-        scores = {}
-        for row in csv.DictReader(handle):
-            if row["score"]:
-                scores[row["student"]] = scores.get(row["student"], 0) + float(row["score"])
-    assert scores["alice"] > scores["bob"]
+        rows = list(csv.DictReader(handle))
+    scores: dict[str, float] = {}
+    for row in rows:
+        scores[row["student"]] = scores.get(row["student"], 0) + float(row["score"] or 0)
+    assert scores["ada"] == scores["eli"] > scores["ben"] > scores["cy"] == 0
+    assert {row["status"] for row in rows if row["student"] == "cy"} == {"invalid-notebook"}
 
 
 def test_folders_named_like_the_grader_in_the_working_folder_do_not_shadow_it(tmp_path):
