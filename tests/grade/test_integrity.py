@@ -141,3 +141,14 @@ def test_framework_imports_come_from_non_answer_cells_only():
 def test_instrument_names_a_wrong_argument():
     with pytest.raises(TypeError, match="nbformat NotebookNode"):
         integrity.instrument({"cells": []})
+
+
+def test_code_too_deep_to_parse_is_skipped_not_a_crash_even_from_many_threads():
+    """Grading threads share the coordinator's parser; hostile nesting must cost nothing but that cell's imports."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(deep), nbformat.v4.new_code_cell("import math")])
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda _: integrity.framework_imports(nb), range(16)))
+    assert found == ["import math"] * 16
