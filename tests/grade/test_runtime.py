@@ -38,3 +38,16 @@ def test_gpu_devices_are_bound_only_on_a_gpu_machine(monkeypatch):
     mounts = runtime.device_mounts()
     assert mounts[:6] == ["--dev-bind", "/dev/nvidia0", "/dev/nvidia0", "--dev-bind", "/dev/nvidiactl", "/dev/nvidiactl"]
     assert mounts[-3:] == ["--ro-bind", "/sys", "/sys"]
+
+
+def test_no_private_folder_is_mounted_over_the_runtime(monkeypatch):
+    """A runtime below /tmp (a checkout there) must stay visible: every tmpfs comes before any bind below it."""
+    from d2lblocks_grade.kernel.jail import Jail
+
+    monkeypatch.setattr(runtime, "_readonly_roots", lambda extra: ["/tmp/checkout/.venv", "/opt/python"])
+    args = Jail().bwrap_command(status_fd=3)
+    binds = [(i, args[i + 2]) for i, a in enumerate(args) if a in ("--ro-bind", "--bind")]
+    for i, target in enumerate(args):
+        if target == "--tmpfs":
+            where = args[i + 1]
+            assert not [path for at, path in binds if at < i and (path + "/").startswith(where + "/")], where

@@ -19,7 +19,6 @@ from __future__ import annotations
 import atexit
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -65,23 +64,32 @@ class Kernel:
         return proc.pid if proc is not None else None
 
     def kill(self) -> None:
-        """SIGKILL the kernel and everything it started, then remove its folders."""
+        """SIGKILL the kernel and everything it started, then remove its folders. Each step runs even if an
+        earlier one fails, so a submission cannot leave anything behind by breaking one of them."""
         pid = self.pid
-        if self.jail is not None:
-            self.jail.kill()  # its PID namespace ends with it: setsid, double forks, CLONE_PARENT included
-        if pid:
+        try:
+            if self.jail is not None:
+                self.jail.kill()  # its PID namespace ends with it: setsid, double forks, CLONE_PARENT included
+        finally:
             try:
-                os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
+                if pid:
+                    os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.marker:  # processes that left the group: setsid, double fork, daemons
-            process_limits.kill_stragglers(self.marker, session=pid, since=self.start_ticks, kernel_pid=pid)
-        try:  # the process is gone; only wait for it and remove the connection files
-            run_sync(self.manager.shutdown_kernel)(now=True)
-        except Exception:
-            pass
-        if self.owns_workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            if self.marker:  # unsafe mode: processes that left the group (setsid, double fork, daemons)
+                process_limits.kill_stragglers(self.marker, session=pid, since=self.start_ticks, kernel_pid=pid)
+            try:  # the process is gone; only wait for it and remove the connection files
+                run_sync(self.manager.shutdown_kernel)(now=True)
+            except Exception:
+                pass
+            if self.owns_workdir:
+                remove_tree(self.workdir)
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a folder however deep a submission nested it (shutil.rmtree recurses, and would give up)."""
+    subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def kernel_arguments(warm_imports=WARM_IMPORTS) -> list[str]:
@@ -110,7 +118,7 @@ def start_kernel(workdir: Path | None = None, *, warm_imports=WARM_IMPORTS, env:
         jail = Jail(JailLimits(memory_bytes=memory_bytes)).start()
         provisioner.jail = jail
         # Unix sockets in the sandbox's own folder: the kernel has no network to listen on.
-        km.transport, km.ip = "ipc", str(jail.comm_dir / "k")
+        km.transport, km.ip = "ipc", str(jail.comm_dir / "k")  # the sandbox's own tmpfs, reached from outside
         km.connection_file = str(jail.comm_dir / "kernel.json")
         kernel_env = process_limits.scrub_environment(os.environ if env is None else env, "sandboxed", home=WORKDIR)
         kernel_env.update(USER="student", LOGNAME="student", TMPDIR="/tmp")

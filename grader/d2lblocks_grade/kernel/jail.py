@@ -33,7 +33,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,10 @@ from d2lblocks_grade.datatypes import GiB, MiB
 from d2lblocks_grade.kernel import cgroups, runtime
 
 WORKDIR = "/scratch"  # the kernel's working folder inside the sandbox
+# The kernel's sockets and connection file: a tiny tmpfs of the sandbox's own, reached from outside through
+# /proc/<init>/root, so nothing of it is on the host's disk and it vanishes with the sandbox.
+COMM_DIR = "/run/kernel"
+COMM_BYTES = 1 << 20
 SANDBOX_UIDS = range(61000, 62000)  # as root: each sandbox runs as one of these, never as the grader
 START_TIMEOUT_S = 20
 NO_BWRAP = ("bubblewrap (bwrap) is not installed, and grading runs every submission in a bubblewrap "
@@ -81,8 +84,6 @@ class Jail:
         self.as_root = os.geteuid() == 0
         self.uid = _next_uid() if self.as_root else os.geteuid()
         self.gid = self.uid if self.as_root else os.getegid()
-        # The kernel's sockets and connection file: visible to this sandbox alone, at the same path inside.
-        self.comm_dir = Path(tempfile.mkdtemp(prefix="d2lg-"))
         self.extra_readonly = extra_readonly
         self.init_pid: int | None = None
         self.cgroup: cgroups.Group | None = None
@@ -97,14 +98,17 @@ class Jail:
                 "--die-with-parent", "--new-session", "--hostname", "sandbox"]
         if not self.as_root:  # an ordinary user needs a user namespace to make the others
             args += ["--unshare-user", "--uid", str(self.uid), "--gid", str(self.gid)]
-        args += runtime.mounts(self.extra_readonly)
-        args += ["--proc", "/proc", "--dev", "/dev"]
-        args += runtime.device_mounts()
+        # The private folders first: the runtime may live below /tmp (a checkout there), and a later
+        # tmpfs would hide it. bwrap mounts in the order given.
         small = str(self.limits.tmp_bytes)
-        args += ["--perms", "1777", "--size", small, "--tmpfs", "/tmp",
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", small, "--tmpfs", "/tmp",
                  "--perms", "1777", "--size", small, "--tmpfs", "/dev/shm",
-                 "--perms", "0700", "--size", str(self.limits.scratch_bytes), "--tmpfs", WORKDIR]
-        args += runtime.parents_of(str(self.comm_dir)) + ["--bind", str(self.comm_dir), str(self.comm_dir)]
+                 "--perms", "0700", "--size", str(self.limits.scratch_bytes), "--tmpfs", WORKDIR,
+                 "--perms", "0755", "--dir", "/run",
+                 "--perms", "0700", "--size", str(COMM_BYTES), "--tmpfs", COMM_DIR]
+        args += runtime.mounts(self.extra_readonly)
+        args += runtime.device_mounts()
         # The placeholder is the PID namespace's init (no bwrap reaper): a kernel cannot signal its own
         # namespace's init, so nothing inside can end the sandbox under the kernel's feet.
         args += ["--chdir", WORKDIR, "--json-status-fd", str(status_fd), "--as-pid-1",
@@ -113,8 +117,6 @@ class Jail:
 
     def start(self) -> Jail:
         """Build the sandbox; raises `SandboxUnavailable` with the reason if this machine cannot."""
-        if self.as_root:
-            os.chown(self.comm_dir, self.uid, self.gid)
         status_r, status_w = os.pipe()
         try:
             self._bwrap = subprocess.Popen(self.bwrap_command(status_w), stdin=subprocess.DEVNULL,
@@ -135,7 +137,14 @@ class Jail:
             raise
         self.cgroup = cgroups.Group.create(f"jail-{self.init_pid}", self.limits.memory_bytes,
                                            self.limits.max_processes) if self.as_root else None
+        if self.as_root:
+            os.chown(self.comm_dir, self.uid, self.gid)
         return self
+
+    @property
+    def comm_dir(self) -> Path:
+        """The kernel's connection folder as the grader reaches it from outside the sandbox."""
+        return Path(f"/proc/{self.init_pid}/root{COMM_DIR}")
 
     def join_request(self) -> dict:
         """What `d2lblocks_grade.kernel.enter.join` needs, as plain data."""
@@ -161,12 +170,18 @@ class Jail:
         return self.cgroup.set_memory(memory_bytes)
 
     def kill(self) -> None:
-        """Stop everything inside (the PID namespace dies with its PID 1) and remove what was made."""
-        if self.init_pid is not None:
-            try:
+        """Stop everything inside (the PID namespace dies with its PID 1) and remove what was made.
+        Every step runs even if an earlier one fails: nothing of a sandbox may outlive it."""
+        try:
+            if self.init_pid is not None:
                 os.kill(self.init_pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        except ProcessLookupError:
+            pass
+        finally:
+            self._stop_bwrap_and_cgroup()
+            self.init_pid = None
+
+    def _stop_bwrap_and_cgroup(self) -> None:
         if self._bwrap is not None:
             try:
                 self._bwrap.kill()
@@ -180,7 +195,6 @@ class Jail:
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
-        shutil.rmtree(self.comm_dir, ignore_errors=True)
         self.init_pid = None
 
 

@@ -24,9 +24,10 @@ from typing import Any
 from jupyter_client.provisioning import LocalProvisioner
 
 from d2lblocks_grade.kernel.fork_server import ForkedProcess, Zygote
-from d2lblocks_grade.kernel.jail import Jail
+from d2lblocks_grade.kernel.jail import COMM_DIR, Jail
 
 COLD_START_TIMEOUT_S = 60
+INSIDE_FILE = "connection.json"  # the kernel's copy of its connection file, naming the sockets' inside path
 COLD_FAILED = "the kernel could not start in its sandbox: {detail}"
 
 
@@ -54,18 +55,29 @@ class SandboxProvisioner(LocalProvisioner):
     zygote: Zygote | None = None
     jail: Jail | None = None
     memory_bytes: int | None = None  # the rlimit cap of an unsandboxed kernel
+    inside_connection_file: str | None = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         kwargs = await super().pre_launch(**kwargs)
-        if self.jail is not None and self.jail.as_root:  # the kernel reads its connection file as the sandbox user
-            for name in os.listdir(self.jail.comm_dir):
-                os.chown(os.path.join(self.jail.comm_dir, name), self.jail.uid, self.jail.gid)
+        if self.jail is not None:
+            # The grader reaches the sockets through /proc/<init>/root; the kernel binds them at the inside path,
+            # so it reads a copy of the connection file that names that path.
+            info = json.loads((self.jail.comm_dir / "kernel.json").read_text())
+            info["ip"] = f"{COMM_DIR}/k"
+            self.inside_connection_file = str(self.jail.comm_dir / INSIDE_FILE)
+            fd = os.open(self.inside_connection_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(info, handle)
+            if self.jail.as_root:  # the kernel reads it as the sandbox's user
+                os.chown(self.inside_connection_file, self.jail.uid, self.jail.gid)
         return kwargs
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         if self.zygote is None and self.jail is None:
             return await super().launch_kernel(cmd, **kwargs)  # --unsafe-no-sandbox, no fork server
         argv = cmd[cmd.index("ipykernel_launcher") + 1:] if "ipykernel_launcher" in cmd else cmd[3:]
+        if self.jail is not None and "-f" in argv:  # the connection file as the kernel sees it, inside its sandbox
+            argv[argv.index("-f") + 1] = f"{COMM_DIR}/{INSIDE_FILE}"  # (jupyter_client put a resolved path there)
         cwd = str(kwargs.get("cwd") or os.getcwd())
         request = {"argv": argv, "cwd": cwd, "env": dict(kwargs.get("env") or {}),
                    "jail": self.jail.join_request() if self.jail is not None else None,

@@ -144,10 +144,11 @@ class CappedNotebookClient(NotebookClient):
 
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()
-        try:
-            os.remove(self.km.connection_file)
-        except (OSError, TypeError):
-            pass
+        for path in (self.km.connection_file, getattr(self.km.provisioner, "inside_connection_file", None)):
+            try:
+                os.remove(path)
+            except (OSError, TypeError):
+                pass
         return client
 
     def output(self, outs, msg, display_id, cell_index):
