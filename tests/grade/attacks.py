@@ -5,7 +5,7 @@ file that is not a proper notebook at all). Its honest twin is the same notebook
 without the cell. The cells print what they managed to do, but the tests judge
 the outcome from outside: scores, files, processes, what the pages show.
 Placeholders: {course}, {out}, {subs} (absolute paths on the grading machine),
-{port} (a TCP listener on the host's loopback). The attacks do not know the
+{port} (a TCP listener on the host's loopback), {token} (digits naming this run's processes). The attacks do not know the
 secrets they hunt: they print what they find, and the tests look for the secrets.
 """
 from __future__ import annotations
@@ -144,7 +144,7 @@ import subprocess
 children = []
 try:
     for _ in range(3000):
-        children.append(subprocess.Popen(['sleep', '300']))
+        children.append(subprocess.Popen(['sleep', '300.{token}']))
 except OSError as err:
     print('STOPPED AT', len(children), err)
 """, may_hurt_itself=True),
@@ -168,6 +168,37 @@ for pattern in ('/proc/*/root/scratch/*', '/proc/*/cwd/*', '/scratch/../*/*', '/
             pass
 """),
 )
+
+EXTRA = (
+    Attack("fill-the-connection-folder", "caps", """\
+import os, sys
+folder = os.path.dirname([a for a in sys.argv if a.endswith('.json')][0])
+fd = os.open(folder, os.O_RDONLY)
+try:
+    for _ in range(1200):  # deep enough to break a recursive delete
+        os.mkdir('d', dir_fd=fd)
+        deeper = os.open('d', os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    for i in range(4):
+        handle = os.open(f'fill{{i}}', os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=fd)
+        os.posix_fallocate(handle, 0, 255 << 20)
+        os.close(handle)
+except OSError as err:
+    print('STOPPED', err)
+""", may_hurt_itself=True),
+    Attack("keyring-and-namespaces", "isolation", """\
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+done = []
+if libc.syscall(248, b'user', b'left-behind', b'secret', 6, -4) >= 0:  # add_key to the user keyring
+    done.append('keyring')
+if libc.unshare(0x10000000 | 0x00020000) == 0:  # a user and a mount namespace of its own
+    done.append('namespaces')
+print('ESCAPED' if done else 'CONTAINED', done)
+"""),
+)
+ATTACKS = ATTACKS + EXTRA
 
 # A markdown cell an attacker adds: raw HTML that would run in the instructor's browser.
 HOSTILE_MARKDOWN = ('<img src=x onerror="fetch(\'/api/grades\')"><script>alert(1)</script>'

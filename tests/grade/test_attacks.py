@@ -32,6 +32,7 @@ from grader_fixtures import CORRECT, HIDDEN_LINE, NOTEBOOK, make_course, student
 pytestmark = pytest.mark.slow
 
 CANARY = "canary" + secrets.token_hex(6)
+TOKEN = str(secrets.randbelow(10**6)).zfill(6)  # in the command lines of the processes the attacks start
 MARKER = "private-note-" + secrets.token_hex(6)
 HONEST = ("honest1", "honest2", "honest3")
 SECRETS = {"DATABASE_URL": f"postgresql://grader:{CANARY}@db/grades", "GITHUB_TOKEN": CANARY,
@@ -59,7 +60,7 @@ def _broken(course: Path) -> dict[str, bytes]:
 
 def build_class(root: Path, course: Path, port: int, out: Path) -> Path:
     subs = root / "submissions"
-    places = {"course": course, "out": out, "subs": subs, "port": port}
+    places = {"course": course, "out": out, "subs": subs, "port": port, "token": TOKEN}
     files = {f"{name}/{NOTEBOOK}": student_notebook(course, {**CORRECT, "ex2_double": CORRECT["ex2_double"]
                                                              + f"  # {MARKER}"}) for name in HONEST}
     files[f"twin/{NOTEBOOK}"] = student_notebook(course, CORRECT)
@@ -204,6 +205,12 @@ def test_no_secret_hidden_test_or_classmates_text_appears_in_any_page(graded):
             assert MARKER not in text, notebook
 
 
+def printed(path: Path) -> str:
+    """What a graded notebook's cells printed (not their source, which names what the attack looks for)."""
+    nb = nbformat.read(path, as_version=4)
+    return "".join(str(o.get("text", "")) for cell in nb.cells for o in cell.get("outputs", []))
+
+
 def test_nothing_outside_the_submission_was_read_or_changed(graded):
     out, subs = graded["out"], graded["subs"]
     csv_text = (out / "grades.csv").read_text()
@@ -211,10 +218,9 @@ def test_nothing_outside_the_submission_was_read_or_changed(graded):
     for name, digest in graded["before"].items():
         assert hashlib.sha256((subs / name / NOTEBOOK).read_bytes()).hexdigest() == digest
     assert graded["listener"].connections == 0
-    flagged = ("REACHED ['", "HIJACKED 1", "NETWORK [(", "NETWORK ['")
-    for attack in ("course-gradebook-and-classmates", "hijack-other-kernels", "network"):
-        notebook = (out / "autograded" / f"attack-{attack}").rglob("*.ipynb")
-        text = "".join(p.read_text() for p in notebook)
+    flagged = ("REACHED ['", "HIJACKED 1", "NETWORK [(", "NETWORK ['", "ESCAPED")
+    for attack in ("course-gradebook-and-classmates", "hijack-other-kernels", "network", "keyring-and-namespaces"):
+        text = "".join(printed(path) for path in (out / "autograded" / f"attack-{attack}").rglob("*.ipynb"))
         assert not any(flag in text for flag in flagged), (attack, [line for line in text.splitlines()
                                                                     if any(f in line for f in flagged)][:3])
 
@@ -226,7 +232,7 @@ def test_nothing_the_run_started_survives_it(graded):
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
         except OSError:
             continue
-        if b"d2lg-" in command or b"sleep 300" in command or CANARY.encode() in command:
+        if f"300.{TOKEN}".encode() in command or CANARY.encode() in command or b"/run/kernel/" in command:
             leftovers.append(command[:120])
     assert leftovers == []
     ours = ("d2lg-", "d2lblocks-grade", "attack-fill", "kernel-")  # the grader's and the attacks' names

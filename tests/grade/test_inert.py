@@ -36,3 +36,11 @@ def test_widget_state_and_html_raw_cells_are_dropped():
     nb.metadata["widgets"] = {"state": {}}
     make_inert(nb)
     assert "widgets" not in nb.metadata and "format" not in nb.cells[0].metadata
+
+
+def test_markdown_links_cannot_run_script_or_load_remote_images():
+    cleaned = clean_markdown("[notes](javascript:fetch('/api'))\n![pixel](https://tracker.example/p.png)\n"
+                             "![figure](figure.png)\n[ok](https://d2l.ai)\n[ref]: javascript:alert(1)\n")
+    assert "javascript:" not in cleaned
+    assert "![pixel]" not in cleaned and "[pixel](https://tracker.example/p.png)" in cleaned
+    assert "![figure](figure.png)" in cleaned and "[ok](https://d2l.ai)" in cleaned

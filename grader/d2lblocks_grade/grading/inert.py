@@ -26,6 +26,9 @@ REMOVED = "[{kind} output removed by the grader: notebooks are shown to instruct
 # No images: a remote one would tell its owner who opened the notebook, and when.
 MARKDOWN_TAGS = nh3.ALLOWED_TAGS - {"img", "area", "map"}
 _TAG = re.compile(r"<[A-Za-z!/?]")
+_INLINE_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\n]*)\)")  # [text](target) and ![alt](target)
+_REFERENCE = re.compile(r"^(\s{0,3}\[[^\]\n]+\]:\s*)(\S+)", re.M)  # [ref]: target
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def _inert_output(output: dict) -> dict:
@@ -41,11 +44,28 @@ def _inert_output(output: dict) -> dict:
     return {**output, "data": kept, "metadata": {}}
 
 
+def _safe_target(match: re.Match) -> str:
+    bang, text, target = match.group(1), match.group(2), match.group(3).strip()
+    if _unsafe(target):
+        return f"[{text}](#removed-link)"
+    if bang and _SCHEME.match(target.strip("<")):
+        # A remote image loads by itself when the notebook opens (a beacon): as a link it waits for a click.
+        return f"[{text}]({target})"
+    return match.group(0)
+
+
 def clean_markdown(source: str) -> str:
-    """Markdown with its raw HTML sanitised; text without any tag comes back unchanged."""
+    """Markdown with its raw HTML sanitised and its links made harmless; plain text comes back unchanged."""
+    source = _INLINE_LINK.sub(_safe_target, source)
+    source = _REFERENCE.sub(lambda m: m.group(1) + ("#removed-link" if _unsafe(m.group(2)) else m.group(2)), source)
     if not _TAG.search(source):  # "a < b" is text, not HTML: leave it alone
         return source
     return nh3.clean(source, tags=MARKDOWN_TAGS, url_schemes={"http", "https", "mailto"})
+
+
+def _unsafe(target: str) -> bool:
+    scheme = _SCHEME.match(target.strip().strip("<"))
+    return bool(scheme) and scheme.group(1).lower() not in ("http", "https", "mailto")
 
 
 def make_inert(nb: NotebookNode) -> NotebookNode:

@@ -12,7 +12,7 @@ The kernel then *joins* the sandbox (`d2lblocks_grade.kernel.enter`): a
 process forked from the warm fork server enters the namespaces with
 ``setns``, moves into the sandbox's cgroup and drops to the sandbox's user
 before any student code runs, so torch stays imported once for every kernel.
-Started as root, the student's code runs as a uid of its own (61000 and up,
+Started as root, the student's code runs as a random uid of its own (above 2^20,
 never the grader's); started as an ordinary user, bubblewrap adds a user
 namespace. `kill()` SIGKILLs the sandbox's PID 1, which takes every process
 inside with it, however it forked or detached.
@@ -27,9 +27,9 @@ Example::
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -45,7 +45,9 @@ WORKDIR = "/scratch"  # the kernel's working folder inside the sandbox
 # /proc/<init>/root, so nothing of it is on the host's disk and it vanishes with the sandbox.
 COMM_DIR = "/run/kernel"
 COMM_BYTES = 1 << 20
-SANDBOX_UIDS = range(61000, 62000)  # as root: each sandbox runs as one of these, never as the grader
+# As root, each sandbox runs as a uid of its own drawn from here: never the grader's, no account's, and never
+# the same for two sandboxes alive at once, even across grader runs (per-uid limits are the kernel's).
+SANDBOX_UIDS = range(1 << 20, 1 << 30)
 START_TIMEOUT_S = 20
 NO_BWRAP = ("bubblewrap (bwrap) is not installed, and grading runs every submission in a bubblewrap "
             "sandbox. Install it (Debian/Ubuntu: apt-get install bubblewrap) or, for a class you trust, "
@@ -55,8 +57,8 @@ BWRAP_FAILED = ("bubblewrap could not create a sandbox on this machine: {error}.
                 "and, on Ubuntu, kernel.apparmor_restrict_unprivileged_userns=0). For a class you trust, "
                 "pass --unsafe-no-sandbox.")
 
-_uids = itertools.count()
 _uid_lock = threading.Lock()
+_uids_in_use: set[int] = set()
 
 
 class SandboxUnavailable(RuntimeError):
@@ -71,9 +73,12 @@ class JailLimits:
     max_processes: int = 1024  # processes and threads (torch starts a thread per core)
 
 
-def _next_uid() -> int:
+def _new_uid() -> int:
     with _uid_lock:
-        return SANDBOX_UIDS[next(_uids) % len(SANDBOX_UIDS)]
+        while (uid := secrets.choice(SANDBOX_UIDS)) in _uids_in_use:
+            pass
+        _uids_in_use.add(uid)
+        return uid
 
 
 class Jail:
@@ -82,7 +87,7 @@ class Jail:
     def __init__(self, limits: JailLimits | None = None, *, extra_readonly: tuple[str, ...] = ()):
         self.limits = limits or JailLimits()
         self.as_root = os.geteuid() == 0
-        self.uid = _next_uid() if self.as_root else os.geteuid()
+        self.uid = _new_uid() if self.as_root else os.geteuid()
         self.gid = self.uid if self.as_root else os.getegid()
         self.extra_readonly = extra_readonly
         self.init_pid: int | None = None
@@ -195,7 +200,8 @@ class Jail:
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
-        self.init_pid = None
+        with _uid_lock:
+            _uids_in_use.discard(self.uid)
 
 
 def _read_line(proc: subprocess.Popen, timeout: float) -> bytes:
