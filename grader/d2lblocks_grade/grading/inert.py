@@ -65,7 +65,7 @@ def clean_markdown(source: str) -> str:
 
 def _unsafe(target: str) -> bool:
     scheme = _SCHEME.match(target.strip().strip("<"))
-    return bool(scheme) and scheme.group(1).lower() not in ("http", "https", "mailto")
+    return scheme is not None and scheme.group(1).lower() not in ("http", "https", "mailto")
 
 
 def make_inert(nb: NotebookNode) -> NotebookNode:
