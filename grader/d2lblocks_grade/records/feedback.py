@@ -1,4 +1,4 @@
-"""Per-student feedback HTML: their code, each test's outcome and message, never a hidden test.
+"""Per-student feedback HTML: their work rendered, each test's outcome and message, never a hidden test.
 
 Stock nbgrader's feedback shows the executed test cells, so a failing hidden
 assert appears in the traceback. Here a test cell is shown only as the part
@@ -6,6 +6,13 @@ students already had (hidden region replaced by a note), outputs of errors are
 reduced to `ename: evalue`, and tracebacks never appear. A final leak check
 scans the page for every line of every hidden test and redacts any that a
 student's own output managed to print (e.g. `print(_ih)`).
+
+The page comes from a Jinja template (``templates/feedback.html.j2``, autoescaped).
+Markdown cells are rendered with mistune and cleaned by nh3 (no scripts, no event
+handlers, no remote images; pasted images become data URIs). PNG and JPEG outputs
+are shown as data URIs, except those drawn after the first hidden test ran: text can
+be searched for hidden lines, a picture cannot. A Content-Security-Policy stops the
+page from running scripts or fetching anything, should something slip through.
 
 Example::
 
@@ -16,21 +23,44 @@ Example::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
+import json
+import re
+from functools import lru_cache
+from typing import Any
 
+import jinja2
+import mistune
 import nbformat
+import nh3
+from markupsafe import Markup, escape
 from nbgrader import utils
 
 from d2lblocks_grade.datatypes import GRADED, CellResult, GradeResult
 from d2lblocks_grade.notebook_cells import Markers, is_test_cell, strip_ansi
+from d2lblocks_grade.records.late import Lateness
 
 HIDDEN_NOTE = "# (hidden tests run here; they are not shown)"
 REDACTED = "[hidden test redacted]"
-_STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}
-pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap}
-.test{border-left:.3rem solid #888;padding:.2rem .8rem;margin:.8rem 0}
-.pass{border-color:#2a7}.fail{border-color:#c33}.other{border-color:#e90}
-.out{background:#fff;border:1px solid #ddd}.score{font-weight:600}"""
+IMAGE_AFTER_HIDDEN = ("[picture not shown: it was drawn after hidden tests had run, and a picture cannot be "
+                      "checked for hidden test text]")
+IMAGE_TOO_LARGE = "[picture not shown: {size:.1f} MiB is more than the {limit:.0f} MiB a feedback page shows]"
+IMAGE_TYPES = ("image/png", "image/jpeg")
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MARKDOWN_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+_MARKDOWN = mistune.create_markdown(
+    escape=False, plugins=["strikethrough", "table"],
+    renderer=mistune.HTMLRenderer(escape=False, allow_harmful_protocols=("attachment:",)))
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("d2lblocks_grade.records", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("feedback.html.j2")
 
 
 def public_test_source(source: str, markers: Markers = Markers()) -> str:
@@ -38,62 +68,154 @@ def public_test_source(source: str, markers: Markers = Markers()) -> str:
     return markers.hide_tests(source, HIDDEN_NOTE)
 
 
-def _outputs(cell) -> str:
-    parts = []
+def data_uri(kind: str, payload: Any) -> str | None:
+    """A data URI for a base64 PNG/JPEG/GIF as nbformat stores it, or None if it is not clean base64."""
+    text = "".join(payload) if isinstance(payload, list) else payload
+    if not isinstance(text, str):
+        return None
+    text = "".join(text.split())
+    if not _BASE64.match(text):
+        return None
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return f"data:{kind};base64,{text}"
+
+
+def _image_size(uri: str) -> int:
+    return len(uri) * 3 // 4
+
+
+def render_markdown(source: str, attachments: dict | None = None) -> Markup:
+    """A markdown cell as safe HTML: scripts, handlers and remote images removed; attachments inlined."""
+    if not attachments:
+        return _render_plain_markdown(source)  # the course's own cells repeat on every page
+    return _render_markdown(source, attachments if isinstance(attachments, dict) else {})
+
+
+@lru_cache(maxsize=1024)
+def _render_plain_markdown(source: str) -> Markup:
+    return _render_markdown(source, {})
+
+
+def _render_markdown(source: str, attachments: dict) -> Markup:
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            if value.startswith("attachment:"):
+                files = attachments.get(value[len("attachment:"):])
+                if not isinstance(files, dict):
+                    return None
+                return next((uri for kind in (*IMAGE_TYPES, "image/gif") if kind in files
+                             and (uri := data_uri(kind, files[kind]))), None)
+            return value if re.match(r"^data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=]*$", value) else None
+        if value.lower().lstrip().startswith(("data:", "attachment:")):
+            return None  # a link to a data: URL is a page of the student's making
+        return value
+
+    rendered = _MARKDOWN(source)
+    return Markup(nh3.clean(str(rendered), tags=MARKDOWN_TAGS, attribute_filter=keep,
+                            url_schemes={"http", "https", "mailto", "data", "attachment"}))
+
+
+def _text(text: str) -> Markup:
+    """Text for an element's content: &, < and > escaped. Quotes need no escaping there, and leaving them
+    keeps the page short and the leak check fast."""
+    return Markup(html.escape(text, quote=False))
+
+
+def _outputs(cell, images_allowed: bool) -> list[dict]:
+    parts: list[dict] = []
+    text: list[str] = []
+
+    def flush() -> None:
+        joined = "\n".join(t.rstrip("\n") for t in text if t)
+        if joined:
+            parts.append({"type": "text", "text": _text(joined)})
+        text.clear()
+
     for out in cell.get("outputs", []):
         kind = out.get("output_type")
         if kind == "stream":
-            parts.append(strip_ansi(out.get("text", "")))
+            text.append(strip_ansi(str(out.get("text", ""))))
         elif kind in ("execute_result", "display_data"):
-            parts.append(str(out.get("data", {}).get("text/plain", "")))
+            data = out.get("data", {})
+            image = next((k for k in IMAGE_TYPES if k in data), None)
+            uri = data_uri(image, data[image]) if image else None
+            if uri is not None:
+                flush()
+                if not images_allowed:
+                    parts.append({"type": "note", "text": IMAGE_AFTER_HIDDEN})
+                elif _image_size(uri) > MAX_IMAGE_BYTES:
+                    parts.append({"type": "note", "text": IMAGE_TOO_LARGE.format(size=_image_size(uri) / 2**20,
+                                                                 limit=MAX_IMAGE_BYTES / 2**20)})
+                else:
+                    parts.append({"type": "image", "uri": uri, "alt": str(data.get("text/plain", "picture"))[:200]})
+            else:
+                text.append(str(data.get("text/plain", "")))
         elif kind == "error":  # the message only: a traceback could quote test code
-            parts.append(f"{out.get('ename', 'Error')}: {strip_ansi(str(out.get('evalue', '')))}")
-    text = "\n".join(p.rstrip("\n") for p in parts if p)
-    return f'<pre class="out">{html.escape(text)}</pre>' if text else ""
+            text.append(f"{out.get('ename', 'Error')}: {strip_ansi(str(out.get('evalue', '')))}")
+    flush()
+    return parts
 
 
-def _test_block(cell, outcome: CellResult | None, markers: Markers) -> str:
-    gid = cell.metadata.nbgrader["grade_id"]
-    if outcome is None:
-        return ""
+def _test_block(gid: str, source: str, outcome: CellResult, markers: Markers) -> dict:
     full = outcome.score is not None and outcome.score >= outcome.max_score
     css = "pass" if full and outcome.status == GRADED else "fail" if outcome.status == GRADED else "other"
-    score = "-" if outcome.score is None else f"{outcome.score:g}"
-    message = html.escape(outcome.reason) if outcome.reason else ("passed" if full else "")
-    return (f'<div class="test {css}"><p><span class="score">{html.escape(gid)}: {score} / '
-            f'{outcome.max_score:g}</span> &middot; {html.escape(outcome.status)}</p><p>{message}</p>'
-            f"<pre>{html.escape(public_test_source(cell.source, markers))}</pre></div>")
+    return {"kind": "test", "grade_id": gid, "css": css,
+            "score": "-" if outcome.score is None else f"{outcome.score:g}", "max_score": f"{outcome.max_score:g}",
+            "status": outcome.status, "message": _text(outcome.reason or ("passed" if full else "")),
+            "source": _text(public_test_source(source, markers))}
 
 
-def render_feedback(result: GradeResult, hidden_lines: list[str],
-                    markers: Markers = Markers()) -> tuple[str, list[str]]:
-    """The feedback page for `result`, and the hidden-test lines that had to be redacted from it."""
+def _blocks(nb, outcomes: dict[str, CellResult], markers: Markers) -> list[dict]:
+    blocks: list[dict] = []
+    hidden_ran = False  # from the first test with a hidden part on, the kernel's history holds hidden tests
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if is_test_cell(cell):
+            if gid in outcomes:
+                blocks.append(_test_block(gid, cell.source, outcomes[gid], markers))
+            hidden_ran = hidden_ran or bool(markers.hidden_regions(cell.source))
+        elif cell.cell_type == "code":
+            blocks.append({"kind": "code", "source": _text(cell.source), "outputs": _outputs(cell, not hidden_ran)})
+        else:
+            blocks.append({"kind": "markdown", "html": render_markdown(cell.source, cell.get("attachments"))})
+            if gid in outcomes:
+                blocks.append(_test_block(gid, "", outcomes[gid], markers))
+    return blocks
+
+
+def _executed(data: bytes) -> nbformat.NotebookNode:
+    raw = json.loads(data)
+    if isinstance(raw, dict) and raw.get("nbformat") == 4:
+        return nbformat.v4.nbjson.JSONReader().to_notebook(raw)  # lines joined, no schema validation
+    return nbformat.reads(data.decode(), as_version=4)
+
+
+def render_feedback(result: GradeResult, hidden_lines: list[str], markers: Markers = Markers(),
+                    late: Lateness | None = None) -> tuple[str, list[str]]:
+    """The feedback page for `result` (with its lateness, if known), and the hidden-test lines that had to
+    be redacted from it."""
     outcomes = {c.grade_id: c for c in result.cells}
-    nb = nbformat.reads(result.executed_notebook_bytes.decode(), as_version=4) if result.executed_notebook_bytes else None
+    # The grader wrote this notebook itself (nbformat 4, already checked): no schema validation, which
+    # would take longer than the rest of the page.
+    nb = _executed(result.executed_notebook_bytes) if result.executed_notebook_bytes else None
     if nb is not None:
         # A line the student wrote in their own cells is theirs to see, even if a hidden test has it too.
         own = "\n".join(cell.source for cell in nb.cells
                          if not is_test_cell(cell) and not utils.is_locked(cell))
         hidden_lines = [line for line in hidden_lines if line not in own]
-    body = [f"<h1>Feedback: {html.escape(result.assignment_id)}</h1>",
-            f"<p>Student <b>{html.escape(result.student_id)}</b> &middot; score "
-            f"<b>{result.score:g} / {result.max_score:g}</b> &middot; {html.escape(result.status)}"
-            + (f" &middot; {html.escape(result.reason)}" if result.reason else "") + "</p>"]
-    if nb is not None:
-        for cell in nb.cells:
-            if is_test_cell(cell):
-                body.append(_test_block(cell, outcomes.get(cell.metadata.nbgrader["grade_id"]), markers))
-            elif cell.cell_type == "code":
-                body.append(f"<pre>{html.escape(cell.source)}</pre>{_outputs(cell)}")
-            else:
-                body.append(f"<div><pre>{html.escape(cell.source)}</pre></div>")
-                if cell.metadata.get("nbgrader", {}).get("grade_id") in outcomes:
-                    body.append(_test_block(cell, outcomes[cell.metadata.nbgrader["grade_id"]], markers))
+        blocks = _blocks(nb, outcomes, markers)
     else:
-        body.append("<ul>" + "".join(f"<li>{html.escape(c.grade_id)}: {html.escape(c.status)} &middot; "
-                                     f"{html.escape(c.reason)}</li>" for c in result.cells) + "</ul>")
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(result.student_id)}"
-            f"</title><style>{_STYLE}</style></head><body>{''.join(body)}</body></html>")
+        blocks = [{"kind": "list", "cells": result.cells}]
+    penalty = late.penalty if late is not None else 0.0
+    page = _template().render(
+        assignment=result.assignment_id, student=result.student_id,
+        score=f"{max(result.score - penalty, 0.0):g}", raw_score=f"{result.score:g}",
+        max_score=f"{result.max_score:g}", status=result.status, reason=result.reason,
+        late_text=late.text() if late is not None else "", penalty=penalty, blocks=blocks)
     return redact(page, hidden_lines)
 
 
@@ -105,9 +227,10 @@ def find_leaks(page: str, hidden_lines: list[str]) -> list[str]:
 
 def redact(page: str, hidden_lines: list[str]) -> tuple[str, list[str]]:
     leaks = find_leaks(page, hidden_lines)
-    for line in leaks:
-        page = page.replace(html.escape(line), REDACTED).replace(line, REDACTED)
-    remaining = find_leaks(page, hidden_lines)
+    for line in leaks:  # every way the page may have escaped it: the template's, the standard library's
+        for form in (str(escape(line)), html.escape(line), html.escape(line, quote=False), line):
+            page = page.replace(form, REDACTED)
+    remaining = find_leaks(page, hidden_lines) if leaks else []
     if remaining:  # never write a page that still leaks; drop the body instead
         return ("<!doctype html><html><body><p>Feedback withheld: it quoted a hidden test. "
                 "Ask your instructor.</p></body></html>", leaks)
