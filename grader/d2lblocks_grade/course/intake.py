@@ -10,6 +10,16 @@ A renamed notebook (``layers-and-blocks (1).ipynb``, ``Copy of ...``) is found.
 When a student has several notebooks, the one named like the assignment wins;
 otherwise the newest; if they are equally new the student is reported `ambiguous`.
 
+LMS download names are read, not kept as ids (see `lms_names`): a Canvas file
+``doejane_LATE_12345_67890_hw2.ipynb`` is the student ``doejane`` with Canvas
+user id ``12345`` and Canvas's LATE flag; a Moodle folder ``Jane Doe_731_assignsubmission_file_``
+is the student ``Jane_Doe``, participant ``731``. Two students the LMS names alike
+stay apart (``smithjohn_12345``, ``smithjohn_23456``).
+
+The submission's time is an nbgrader ``timestamp.txt`` beside the notebook if there
+is one, else the file's modification time (see ``records.late`` for how an LMS's
+LATE flag weighs in once the due date is known).
+
 Example::
 
     >>> subs = discover("submissions", "layers-and-blocks")   # doctest: +SKIP
@@ -26,8 +36,12 @@ import stat
 import time
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timezone
 from pathlib import Path, PurePosixPath
 
+from nbgrader.utils import parse_utc
+
+from d2lblocks_grade.course.lms_names import LmsName, canvas_name, moodle_name
 from d2lblocks_grade.course.submission_file import MAX_NOTEBOOK_BYTES, TOO_LARGE
 from d2lblocks_grade.datatypes import AMBIGUOUS, INVALID, MISSING, MiB
 
@@ -35,8 +49,14 @@ NO_SUBMISSIONS = ("{path} does not exist. Pass the folder that holds one folder 
                   "(SUBMISSIONS/<student_id>/{notebook}), flat <student_id>.ipynb files, or a zip of them.")
 LINK = ("{name} is a symbolic link; the grader does not follow links (one could point at another student's "
         "work). Put the notebook file itself in the submissions folder")
+BAD_TIMESTAMP = ("{student}: {path} does not hold a time ({text!r}); nbgrader writes one line such as "
+                 "'2026-12-01 23:59:00.000000 UTC'. The notebook's file time was used instead; fix the file "
+                 "and grade again if that matters")
 COLLISION = ("the submission {raw!r} cleans to the id {student!r}, which another submission already has; "
              "it is graded as {new!r} so neither overwrites the other. Check which student it belongs to")
+TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's record of when a submission arrived
+FILE_TIME = "file time"
+MAX_TIMESTAMP_BYTES = 200
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@+-]+")
 
@@ -51,6 +71,8 @@ class Candidate:
     mtime: float
     problem: str = ""  # why it cannot be read (a link, too large): the student's status row says so
     raw_id: str = ""  # the id as the folder or file spelled it, before cleaning
+    lms: LmsName | None = None  # who an LMS download name says the file belongs to
+    timestamp: str | None = None  # the text of a timestamp.txt beside the notebook
 
 
 @dataclass
@@ -64,6 +86,8 @@ class Submission:
     status: str = ""  # "" when a notebook was found; else MISSING or AMBIGUOUS
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+    time_source: str = ""  # where submitted_at came from: "timestamp.txt" or "file time"
+    lms: LmsName | None = None  # the LMS's id for this student, from its download names
 
 
 def safe_student_id(raw: str) -> str:
@@ -83,23 +107,34 @@ def _is_notebook(parts: tuple[str, ...]) -> bool:
         and not parts[-1].startswith(".")
 
 
-def _from_entries(entries, assignment_id: str, empty_folders: set[str]) -> list[Candidate]:
-    """entries: (relative parts, read-bytes callable, mtime). The first part names the student."""
+def _from_entries(entries, assignment_id: str, empty: set[str],
+                  stamps: dict[tuple[str, ...], str] | None = None) -> list[Candidate]:
+    """entries: (relative parts, read-bytes callable, mtime). The first part names the student.
+
+    `stamps` maps a folder (relative parts) to the text of the timestamp.txt it holds.
+    """
     assignment_key = _normalise(assignment_id)
+    stamps = stamps or {}
     found = []
     for parts, read, mtime in entries:
         if not _is_notebook(parts):
             continue
+        lms = None
         if len(parts) == 1:
             stem = parts[0][: -len(".ipynb")]
+            lms = canvas_name(parts[0]) or moodle_name(stem)
+            if lms is not None:
+                stem = lms.name
             # LMS flat names such as "alice_12345_layers-and-blocks.ipynb" keep the id first.
-            if assignment_key and _normalise(stem).endswith(assignment_key) and "_" in stem:
+            elif assignment_key and _normalise(stem).endswith(assignment_key) and "_" in stem:
                 stem = stem.split("_", 1)[0]
             student = stem
         else:
-            student = parts[0]
+            lms = moodle_name(parts[0])
+            student = lms.name if lms is not None else parts[0]
         data, problem = read()
-        found.append(Candidate(safe_student_id(student), "/".join(parts), data, mtime, problem, student))
+        found.append(Candidate(safe_student_id(student), "/".join(parts), data, mtime, problem, student, lms,
+                               stamps.get(tuple(parts[:-1])) if len(parts) > 1 else None))
     return found
 
 
@@ -115,8 +150,15 @@ def _reader(path: Path):
     return read
 
 
+def _read_stamp(path: Path) -> str:
+    if path.is_symlink() or path.stat().st_size > MAX_TIMESTAMP_BYTES:
+        return ""  # not a time: the file's own time is used, with a note
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
 def _walk_dir(root: Path, assignment_id: str, empty: set[str]) -> list[Candidate]:
     entries = []
+    stamps: dict[tuple[str, ...], str] = {}
     for folder, dirs, files in os.walk(root):  # does not descend into linked folders
         here = Path(folder)
         rel_folder = here.relative_to(root).parts
@@ -126,24 +168,35 @@ def _walk_dir(root: Path, assignment_id: str, empty: set[str]) -> list[Candidate
             if path.is_symlink():  # a linked folder: its notebooks are reported, not graded
                 entries.append(((*rel, f"{name}.ipynb"), (lambda n=name: (b"", LINK.format(name=n))), 0.0))
             elif len(rel) == 1 and not any(path.rglob("*.ipynb")):
-                empty.add(safe_student_id(rel[0]))
+                lms = moodle_name(rel[0])
+                empty.add(safe_student_id(lms.name if lms is not None else rel[0]))
         for name in sorted(files):
             path = here / name
             rel = (*rel_folder, name)
             if not path.is_symlink() and path.suffix.lower() == ".zip" and len(rel) == 1:
-                entries.extend(_zip_entries(path))
+                zipped, zip_stamps = _zip_entries(path)
+                entries.extend(zipped)
+                stamps.update(zip_stamps)
+            elif name == TIMESTAMP_FILE and len(rel) > 1:
+                stamps[rel_folder] = _read_stamp(path)
             else:
                 mtime = path.lstat().st_mtime
                 entries.append((rel, _reader(path), mtime))
-    return _from_entries(entries, assignment_id, empty)
+    return _from_entries(entries, assignment_id, empty, stamps)
 
 
 def _zip_entries(path: Path):
+    """(entries, timestamps by folder) of a zip's notebooks, as `_from_entries` takes them."""
     with zipfile.ZipFile(path) as archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         out = []
+        stamps: dict[tuple[str, ...], str] = {}
         for m in members:
-            if not _is_notebook(PurePosixPath(m.filename).parts):
+            parts = PurePosixPath(m.filename).parts
+            if parts[-1] == TIMESTAMP_FILE and len(parts) > 1 and m.file_size <= MAX_TIMESTAMP_BYTES:
+                stamps[parts[:-1]] = archive.read(m).decode("utf-8", errors="replace")
+                continue
+            if not _is_notebook(parts):
                 continue
             mtime = time.mktime(m.date_time + (0, 0, -1))
             if stat.S_ISLNK(m.external_attr >> 16):
@@ -157,7 +210,24 @@ def _zip_entries(path: Path):
         tops = {parts[0] for parts, _, _ in out if len(parts) > 1}
         if len(tops) == 1 and all(len(p) > 2 for p, _, _ in out):
             out = [(p[1:], r, t) for p, r, t in out]
-        return out
+            stamps = {folder[1:]: text for folder, text in stamps.items() if folder[:1] == tuple(tops)}
+        return out, stamps
+
+
+def _picked(student: str, c: Candidate, notes: list[str]) -> Submission:
+    """The submission of candidate `c`, timed by its timestamp.txt if it has a readable one."""
+    when, source = c.mtime, FILE_TIME
+    if c.timestamp is not None:
+        try:
+            if not c.timestamp.strip():
+                raise ValueError("empty")
+            when, source = parse_utc(c.timestamp.strip()).replace(tzinfo=timezone.utc).timestamp(), TIMESTAMP_FILE
+        except (ValueError, OverflowError, TypeError):
+            when, source = c.mtime, FILE_TIME
+            folder = str(PurePosixPath(c.name).parent)
+            notes = notes + [BAD_TIMESTAMP.format(student=student, path=f"{folder}/{TIMESTAMP_FILE}",
+                                                  text=c.timestamp.strip()[:60])]
+    return Submission(student, c.data, c.name, when, notes=notes, time_source=source, lms=c.lms)
 
 
 def _choose(student: str, cands: list[Candidate], assignment_id: str) -> Submission:
@@ -165,28 +235,49 @@ def _choose(student: str, cands: list[Candidate], assignment_id: str) -> Submiss
     broken = [c for c in cands if c.problem]
     cands = [c for c in cands if not c.problem]
     if not cands:
-        return Submission(student, None, broken[0].name, status=INVALID, reason=broken[0].problem)
+        return Submission(student, None, broken[0].name, status=INVALID, reason=broken[0].problem,
+                          lms=broken[0].lms)
     if len(cands) == 1:
         c = cands[0]
         flat = "/" not in c.name
         notes = [] if flat or c.name.endswith(wanted) else [f"{student}: graded renamed notebook {c.name!r}"]
-        return Submission(student, c.data, c.name, c.mtime, notes=notes)
+        return _picked(student, c, notes)
     exact = [c for c in cands if PurePosixPath(c.name).name == wanted]
     named = exact or [c for c in cands
-                      if _normalise(PurePosixPath(c.name).name[:-6]) == _normalise(assignment_id)]
+                      if _normalise(PurePosixPath(c.name).name[:-6]) == _normalise(assignment_id)
+                      or (c.lms is not None and "/" not in c.name
+                          and _normalise(_original_name(c.name)) == _normalise(assignment_id))]
     pool = named or cands
     names = ", ".join(repr(c.name) for c in sorted(cands, key=lambda c: c.name))
     if len(pool) == 1:
-        return Submission(student, pool[0].data, pool[0].name, pool[0].mtime,
-                          notes=[f"{student}: several notebooks ({names}); graded {pool[0].name!r}"])
+        return _picked(student, pool[0], [f"{student}: several notebooks ({names}); graded {pool[0].name!r}"])
     pool = sorted(pool, key=lambda c: c.mtime)
     if pool[-1].mtime > pool[-2].mtime:
         newest = pool[-1]
-        return Submission(student, newest.data, newest.name, newest.mtime,
-                          notes=[f"{student}: several notebooks ({names}); graded the newest, {newest.name!r}"])
-    return Submission(student, None, status=AMBIGUOUS,
+        return _picked(student, newest, [f"{student}: several notebooks ({names}); graded the newest, {newest.name!r}"])
+    return Submission(student, None, status=AMBIGUOUS, lms=cands[0].lms,
                       reason=f"several notebooks ({names}) and none is newer or named {wanted!r}; "
                              "keep one and grade again")
+
+
+def _original_name(flat_name: str) -> str:
+    """The file name the student uploaded, from an LMS download name ('doejane_1_2_hw-1.ipynb' -> 'hw-1')."""
+    match = re.match(r"^.+?_(?:late_)?\d+_\d+_(.+)\.ipynb$", flat_name, re.I) or \
+        re.match(r"^.+?_\d+_assignsubmission_(?:file|onlinetext)_?(.+)\.ipynb$", flat_name)
+    return match.group(1) if match else flat_name[:-6]
+
+
+def _separate_lms_namesakes(cands: list[Candidate]) -> None:
+    """Two students an LMS names alike ('smithjohn' with user ids 12345 and 23456) become
+    'smithjohn_12345' and 'smithjohn_23456': one LMS user is one student, never two merged."""
+    users: dict[str, set[str]] = {}
+    for c in cands:
+        if c.lms is not None:
+            users.setdefault(c.student_id, set()).add(c.lms.user_id)
+    for c in cands:
+        if c.lms is not None and len(users.get(c.student_id, ())) > 1:
+            c.student_id = f"{c.student_id}_{c.lms.user_id}"
+            c.raw_id = c.student_id
 
 
 def _separate_colliding_ids(cands: list[Candidate]) -> dict[str, list[str]]:
@@ -213,11 +304,13 @@ def discover(submissions: str | Path, assignment_id: str) -> list[Submission]:
         raise FileNotFoundError(NO_SUBMISSIONS.format(path=root, notebook=f"{assignment_id}.ipynb"))
     empty: set[str] = set()
     if root.is_file() and root.suffix.lower() == ".zip":
-        cands = _from_entries(_zip_entries(root), assignment_id, empty)
+        entries, stamps = _zip_entries(root)
+        cands = _from_entries(entries, assignment_id, empty, stamps)
     elif root.is_file():
         raise NotADirectoryError(NO_SUBMISSIONS.format(path=root, notebook=f"{assignment_id}.ipynb"))
     else:
         cands = _walk_dir(root, assignment_id, empty)
+    _separate_lms_namesakes(cands)
     notes = _separate_colliding_ids(cands)
     by_student: dict[str, list[Candidate]] = {}
     for c in cands:

@@ -1,8 +1,16 @@
-"""Read the nbgrader course: the master notebook to grade against and the release's assets.
+"""Read the nbgrader course: the master notebook to grade against, the release's assets, and its settings.
 
 The master is what stock nbgrader grades with: the instructor's source notebook
 after `ClearSolutions` (so an untouched answer cell has the release's checksum)
 but *before* `ClearHiddenTests` (so the hidden tests run).
+
+The course's ``nbgrader_config.py`` is read through traitlets' own loader and
+nbgrader's own traits, so a setting means here what it means to ``nbgrader``:
+the solution and hidden-test delimiters, ``CourseDirectory.course_id``,
+``CourseDirectory.db_url``, ``ExecutePreprocessor.timeout`` (or ``Execute.timeout``)
+and the late-submission plugin (``AssignLatePenalties.plugin_class``,
+``LateSubmissionPlugin.penalty_method``; see ``records.late``). A command-line
+option given by the instructor wins over the file.
 
 Example::
 
@@ -19,7 +27,8 @@ from pathlib import Path
 
 import nbformat
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, ComputeChecksums
+from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, ComputeChecksums, Execute
+from traitlets import TraitError
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -30,6 +39,12 @@ NO_COURSE = ("No nbgrader course at {course}: expected {course}/source/{assignme
              "--assignment ID.")
 SEVERAL_NOTEBOOKS = ("{folder} holds {count} notebooks; this grader handles assignments of one "
                      "notebook. Keep one, or pass --assignment for another assignment.")
+BROKEN_CONFIG = ("{path} could not be read: {error}. Fix that line (nbgrader itself reads the same file); "
+                 "`python {path}` shows the error too")
+BAD_TIMEOUT = ("{path} sets the cell timeout (ExecutePreprocessor.timeout) to {value!r}; this grader needs a "
+               "number of seconds above 0 (nbclient's -1 or None would let an endless loop hold a worker "
+               "forever). Set e.g. c.ExecutePreprocessor.timeout = 60, or pass --cell-timeout S")
+BAD_SETTING = "{path}: {name} = {value!r} is not usable: {error}. Fix it in the file or override it on the command line"
 # Shorter hidden lines (`net.eval()`) are no secret and turn up in teaching messages.
 MIN_SECRET_CHARS = 16
 
@@ -59,15 +74,73 @@ class Course:
         return Markers.from_config(self.config)
 
     @property
-    def db_url_default(self) -> str:
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+    def settings(self) -> "CourseSettings":
+        """What the course's nbgrader_config.py sets for grading (see `course_settings`)."""
+        return course_settings(self.config, self.root)
+
+
+@dataclass(frozen=True)
+class CourseSettings:
+    """The grading settings an nbgrader_config.py holds; None where the file leaves a setting to the grader."""
+
+    course_id: str
+    markers: Markers
+    cell_timeout_s: float | None  # ExecutePreprocessor.timeout / Execute.timeout, if the file sets one
+    db_url: str | None  # CourseDirectory.db_url, if the file sets one
 
 
 def load_config(course_dir: Path) -> Config:
-    """The course's nbgrader_config.py as a traitlets Config (empty if there is none)."""
-    if (course_dir / "nbgrader_config.py").exists():
+    """The course's nbgrader_config.py as a traitlets Config (empty if there is none).
+
+    A file that does not run (a syntax error, a NameError) is reported with its path and the error.
+    """
+    course_dir = Path(course_dir)
+    if not (course_dir / "nbgrader_config.py").exists():
+        return Config()
+    try:
         return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
-    return Config()
+    except Exception as error:  # the file is Python the instructor wrote: anything can go wrong in it
+        raise ValueError(BROKEN_CONFIG.format(path=course_dir / "nbgrader_config.py",
+                                              error=f"{type(error).__name__}: {error}")) from None
+
+
+def _set_in(config: Config, section: str, name: str) -> bool:
+    return name in config.get(section, {})
+
+
+def course_settings(config: Config, root: Path | None = None) -> CourseSettings:
+    """Read `config` through nbgrader's own traits; a bad value is an error naming the setting and the fix."""
+    path = (root / "nbgrader_config.py") if root is not None else "nbgrader_config.py"
+    timeout: float | None = None
+    if _set_in(config, "ExecutePreprocessor", "timeout") or _set_in(config, "Execute", "timeout"):
+        try:
+            value = Execute(config=config).timeout
+        except TraitError as error:
+            raise ValueError(BAD_SETTING.format(path=path, name="ExecutePreprocessor.timeout",
+                                                value=config.get("ExecutePreprocessor", {}).get("timeout"),
+                                                error=error)) from None
+        if value is None or value <= 0:
+            raise ValueError(BAD_TIMEOUT.format(path=path, value=value))
+        timeout = float(value)
+    try:
+        markers = Markers.from_config(config)
+    except TraitError as error:
+        raise ValueError(BAD_SETTING.format(path=path, name="a solution or hidden-test delimiter",
+                                            value="...", error=error)) from None
+    for name, value in (("ClearSolutions.begin_solution_delimeter", markers.solution_begin),
+                        ("ClearSolutions.end_solution_delimeter", markers.solution_end),
+                        ("ClearHiddenTests.begin_test_delimeter", markers.hidden_begin),
+                        ("ClearHiddenTests.end_test_delimeter", markers.hidden_end)):
+        if not value.strip():
+            raise ValueError(BAD_SETTING.format(path=path, name=name, value=value,
+                                                error="an empty delimiter would match every line"))
+    directory = config.get("CourseDirectory", {})
+    db_url = directory.get("db_url") or None
+    if db_url is not None and not isinstance(db_url, str):
+        raise ValueError(BAD_SETTING.format(path=path, name="CourseDirectory.db_url", value=db_url,
+                                            error="it must be a database URL such as sqlite:///gradebook.db"))
+    course_id = directory.get("course_id", "") or ""
+    return CourseSettings(str(course_id).strip(), markers, timeout, db_url)
 
 
 def public_lines(master: nbformat.NotebookNode, markers: Markers = Markers()) -> set[str]:
@@ -126,8 +199,12 @@ def build_master(source_nb: nbformat.NotebookNode, config: Config) -> nbformat.N
     return nb
 
 
-def load_course(course_dir: str | Path, assignment_id: str) -> Course:
-    """Load `assignment_id` from the course at `course_dir` (see module docstring)."""
+def load_course(course_dir: str | Path, assignment_id: str, prepared: bool = False) -> Course:
+    """Load `assignment_id` from the course at `course_dir` (see module docstring).
+
+    `prepared`: the notebook under source/ already is a master (solutions cleared, as in a Gradescope
+    bundle), so it is taken as it is; clearing it again would replace whole answer cells by the stub.
+    """
     root = Path(course_dir).resolve()
     folder = root / "source" / assignment_id
     notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
@@ -136,7 +213,8 @@ def load_course(course_dir: str | Path, assignment_id: str) -> Course:
     if len(notebooks) > 1:
         raise ValueError(SEVERAL_NOTEBOOKS.format(folder=folder, count=len(notebooks)))
     config = load_config(root)
-    master = build_master(nbformat.read(notebooks[0], as_version=4), config)
+    source = nbformat.read(notebooks[0], as_version=4)
+    master = source if prepared else build_master(source, config)
     assets = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
               if p.is_file() and p.suffix != ".ipynb" and not any(part.startswith(".") for part in
                                                                   p.relative_to(folder).parts)}

@@ -8,6 +8,13 @@ a grader killed at any instant loses at most the students in flight, and a
 re-run grades exactly those. Hand-entered scores (`manual_score`, e.g. for the
 written answer) are never touched.
 
+Times and penalties live where nbgrader keeps them: the assignment's due date in
+``Assignment.duedate``, the counted submission time in ``SubmittedAssignment.timestamp``
+(nbgrader's ``total_seconds_late`` then includes any extension granted in formgrader),
+the penalty in ``SubmittedNotebook.late_submission_penalty``. Who the LMS says a
+student is goes into ``Student.lms_user_id``, plus our table ``d2lblocks_submission``
+(LMS, its name for the student, where the time came from).
+
 SQLite by default (with a busy timeout); any SQLAlchemy URL works, e.g.
 ``postgresql://user@/grades?host=/run/postgresql``.
 
@@ -24,7 +31,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from alembic.script import ScriptDirectory
 from nbgrader.api import Assignment, Base, Comment, Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
@@ -46,9 +53,11 @@ from sqlalchemy import (
     text,
 )
 
+from d2lblocks_grade.course.lms_names import LmsName
 from d2lblocks_grade.course.master import Course
 from d2lblocks_grade.datatypes import CellResult, GradeResult
 from d2lblocks_grade.nbgrader_cli import tools_bin, tools_env
+from d2lblocks_grade.records.late import Lateness
 
 SQLITE_BUSY_TIMEOUT_S = 60
 CHANGED_ASSIGNMENT = ("The gradebook already holds graded submissions for {assignment}, and the course's "
@@ -68,6 +77,13 @@ RESULTS = Table(
     Column("submitted_name", Text, nullable=False, default=""),
     Column("duration_s", Float, nullable=False, default=0.0),
     Column("graded_at", DateTime, nullable=False),
+)
+
+SUBMISSIONS = Table(
+    "d2lblocks_submission", _meta,
+    Column("assignment_id", String(128), primary_key=True),
+    Column("student_id", String(128), primary_key=True),
+    Column("info", Text, nullable=False, default="{}"),  # JSON: lms, lms_name, time_source, lms_late
 )
 
 
@@ -121,7 +137,7 @@ class GradebookWriter:
         prepare_database(self.db_url)
         self.course = course
         self.notebook_id = course.notebook_name[: -len(".ipynb")]
-        course_id = course.config.get("CourseDirectory", {}).get("course_id", "") or ""
+        course_id = course.settings.course_id
         self._register_assignment(course_id)
         self.gb = Gradebook(self.db_url, course_id)
         _meta.create_all(self.gb.engine)
@@ -178,14 +194,62 @@ class GradebookWriter:
                 db.add_all(rows)
         return sub
 
-    def record(self, result: GradeResult) -> None:
-        """Commit one student's result atomically; the newest call for a student wins."""
+    def due(self) -> datetime | None:
+        """The assignment's due date in the gradebook (naive UTC), or None."""
+        assignment = self.gb.db.query(Assignment).filter(Assignment.name == self.course.assignment_id).one()
+        due = assignment.duedate
+        self.gb.db.rollback()
+        return due
+
+    def set_due(self, due: datetime) -> None:
+        """Store the assignment's due date (naive UTC), as `nbgrader db assignment add --duedate` does."""
+        self.gb.update_or_create_assignment(self.course.assignment_id, duedate=due)
+
+    def extension(self, student_id: str) -> timedelta | None:
+        """The extension formgrader granted `student_id` on this assignment, if any."""
+        sub = (self.gb.db.query(SubmittedAssignment).join(Assignment)
+               .filter(Assignment.name == self.course.assignment_id,
+                       SubmittedAssignment.student_id == student_id).one_or_none())
+        extension = sub.extension if sub is not None else None
+        self.gb.db.rollback()
+        return extension
+
+    def manual_scores(self, student_id: str) -> dict[str, float]:
+        """Scores a person entered in formgrader for `student_id` (grade id -> score)."""
+        scores = self._manual_scores(student_id)
+        self.gb.db.rollback()
+        return scores
+
+    def _store_lateness(self, sub: SubmittedAssignment, lateness: Lateness | None) -> None:
+        if lateness is not None:
+            sub.timestamp = lateness.submitted
+        notebook = next(n for n in sub.notebooks if n.name == self.notebook_id)
+        notebook.late_submission_penalty = lateness.penalty if lateness is not None and lateness.late else None
+
+    def _store_intake(self, student_id: str, info: dict) -> None:
+        key = (SUBMISSIONS.c.assignment_id == self.course.assignment_id) & (SUBMISSIONS.c.student_id == student_id)
+        self.gb.db.execute(delete(SUBMISSIONS).where(key))
+        self.gb.db.execute(insert(SUBMISSIONS).values(assignment_id=self.course.assignment_id, student_id=student_id,
+                                                      info=json.dumps(info)))
+        lms_user_id = info.get("lms_user_id")
+        if lms_user_id:
+            self.gb.db.get(Student, student_id).lms_user_id = lms_user_id
+
+    def record(self, result: GradeResult, lateness: Lateness | None = None, intake: dict | None = None) -> None:
+        """Commit one student's result atomically; the newest call for a student wins.
+
+        `lateness` is the counted submission time and penalty; `intake` what the LMS said about the
+        student (see `intake_info`).
+        """
         db = self.gb.db
         try:
             sub = self._submission(result.student_id)
             if result.submitted_at:
                 sub.timestamp = datetime.fromtimestamp(result.submitted_at, timezone.utc).replace(tzinfo=None)
             db.flush()
+            self._store_lateness(sub, lateness)
+            if intake is not None:
+                self._store_intake(result.student_id, intake)
             notebook = next(n for n in sub.notebooks if n.name == self.notebook_id)
             grades = {g.name: g for g in notebook.grades}
             comments = {c.name: c for c in notebook.comments}
@@ -210,6 +274,20 @@ class GradebookWriter:
             db.rollback()
             raise
 
+    def update_lateness(self, student_id: str, lateness: Lateness, intake: dict | None = None) -> None:
+        """Store a new submission time and penalty for a student already recorded (one transaction)."""
+        db = self.gb.db
+        try:
+            sub = self._submission(student_id)
+            db.flush()
+            self._store_lateness(sub, lateness)
+            if intake is not None:
+                self._store_intake(student_id, intake)
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
     def rows(self) -> list[dict]:
         """One dict per (student, graded cell), scores as nbgrader reports them (manual wins)."""
         db = self.gb.db
@@ -227,16 +305,31 @@ class GradebookWriter:
         return out
 
     def students(self) -> dict[str, dict]:
-        """student_id -> {status, reason, lms_user_id, findings} for every recorded student."""
+        """student_id -> {status, reason, findings, lms_user_id, lms, lms_name, submitted_at, time_source,
+        due, seconds_late, late_penalty} for every recorded student (times naive UTC, as nbgrader keeps them)."""
         db = self.gb.db
         records = db.execute(select(RESULTS).where(RESULTS.c.assignment_id == self.course.assignment_id)
                              .order_by(RESULTS.c.student_id)).all()
+        intake = {r.student_id: json.loads(r.info) for r in db.execute(
+            select(SUBMISSIONS).where(SUBMISSIONS.c.assignment_id == self.course.assignment_id))}
+        subs = {s.student_id: s for s in db.query(SubmittedAssignment).join(Assignment)
+                .filter(Assignment.name == self.course.assignment_id)}
         out = {}
         for rec in records:
             student = db.get(Student, rec.student_id)
-            out[rec.student_id] = {"status": rec.status, "reason": rec.reason,
-                                   "findings": json.loads(rec.findings),
-                                   "lms_user_id": getattr(student, "lms_user_id", None) or ""}
+            sub = subs.get(rec.student_id)
+            notebook = next((n for n in sub.notebooks if n.name == self.notebook_id), None) if sub else None
+            info = intake.get(rec.student_id, {})
+            out[rec.student_id] = {
+                "status": rec.status, "reason": rec.reason, "findings": json.loads(rec.findings),
+                "lms_user_id": getattr(student, "lms_user_id", None) or "",
+                "lms": info.get("lms", ""), "lms_name": info.get("lms_name", ""),
+                "time_source": info.get("time_source", ""), "lateness_key": info.get("lateness_key", ""),
+                "submitted_at": sub.timestamp if sub is not None else None,
+                "due": sub.duedate if sub is not None and sub.assignment.duedate is not None else None,
+                "seconds_late": float(sub.total_seconds_late) if sub is not None else 0.0,
+                "late_penalty": float(notebook.late_submission_penalty or 0.0) if notebook is not None else 0.0,
+            }
         db.rollback()
         return out
 
@@ -246,6 +339,14 @@ class GradebookWriter:
                           SubmittedAssignment.student_id == student_id,
                           Grade.manual_score.isnot(None)))
         return {g.name: float(g.manual_score) for g in grades}
+
+
+def intake_info(lms: LmsName | None, late: Lateness) -> dict:
+    """What `record` keeps about where a submission came from, and the lateness its page shows."""
+    info: dict = {"time_source": late.source, "lateness_key": late.key()}
+    if lms is not None:
+        info.update(lms=lms.lms, lms_user_id=lms.user_id, lms_name=lms.name, lms_late=lms.late)
+    return info
 
 
 def _public(cell: CellResult) -> dict:
