@@ -12,7 +12,7 @@ refused outright, since their numbers differ.
 
 Example::
 
-    >>> install()            # doctest: +SKIP  (in the kernel, after no_new_privs)
+    >>> install()   # in the kernel, after no_new_privs  # doctest: +SKIP
 """
 from __future__ import annotations
 
