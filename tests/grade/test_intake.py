@@ -125,3 +125,34 @@ def test_a_link_inside_a_zip_is_reported(tmp_path):
     subs = {s.student_id: s for s in discover(archive, "layers-and-blocks")}
     assert subs["alice"].notebook_bytes == b"A"
     assert subs["mallory"].status == "invalid-notebook" and "symbolic link" in subs["mallory"].reason
+
+
+def test_a_zip_in_the_folder_is_its_uploaders_alone(tmp_path):
+    """Paths inside a student's zip never pick a student: 'honest/...' in mallory's zip is still mallory's."""
+    _write(tmp_path / "honest" / NB, b"HONEST", mtime=1000)
+    with zipfile.ZipFile(tmp_path / "mallory.zip", "w") as zf:
+        info = zipfile.ZipInfo(f"honest/{NB}", date_time=(2099, 1, 1, 0, 0, 0))
+        zf.writestr(info, "BLANK")
+        zf.writestr(f"ghost/{NB}", "GHOST")
+        zf.writestr("honest/timestamp.txt", "2099-01-01 00:00:00 UTC")
+    subs = {s.student_id: s for s in discover(tmp_path, "layers-and-blocks")}
+    assert set(subs) == {"honest", "mallory"}
+    assert subs["honest"].notebook_bytes == b"HONEST"
+
+
+def test_a_zip_that_unpacks_to_too_much_is_refused_without_unpacking_it(tmp_path, monkeypatch):
+    from d2lblocks_grade.course import intake
+
+    monkeypatch.setattr(intake, "MAX_UPLOAD_BYTES", 1000)
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i in range(3):
+            zf.writestr(f"n{i}.ipynb", " " * 2000)
+    (sub,) = discover(tmp_path, "layers-and-blocks")
+    assert sub.student_id == "bomb" and sub.status == "invalid-notebook" and "unpacks to more than" in sub.reason
+
+
+def test_a_pipe_named_like_a_notebook_is_reported_not_read(tmp_path):
+    (tmp_path / "alice").mkdir()
+    os.mkfifo(tmp_path / "alice" / NB)
+    (sub,) = discover(tmp_path, "layers-and-blocks")
+    assert sub.status == "invalid-notebook" and "not an ordinary file" in sub.reason

@@ -57,6 +57,9 @@ COLLISION = ("the submission {raw!r} cleans to the id {student!r}, which another
 TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's record of when a submission arrived
 FILE_TIME = "file time"
 MAX_TIMESTAMP_BYTES = 200
+NOT_A_FILE = "{name} is not an ordinary file (a pipe or a device); put the notebook file itself in the folder"
+BAD_UPLOAD = "{name} could not be read as a zip ({error}); upload the notebook itself, or a zip of it"
+MAX_UPLOAD_BYTES = 2 * MAX_NOTEBOOK_BYTES  # what one student's zip may unpack to
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@+-]+")
 
@@ -151,7 +154,7 @@ def _reader(path: Path):
 
 
 def _read_stamp(path: Path) -> str:
-    if path.is_symlink() or path.stat().st_size > MAX_TIMESTAMP_BYTES:
+    if not stat.S_ISREG(path.lstat().st_mode) or path.stat().st_size > MAX_TIMESTAMP_BYTES:
         return ""  # not a time: the file's own time is used, with a note
     return path.read_text(encoding="utf-8", errors="replace")
 
@@ -173,10 +176,16 @@ def _walk_dir(root: Path, assignment_id: str, empty: set[str]) -> list[Candidate
         for name in sorted(files):
             path = here / name
             rel = (*rel_folder, name)
-            if not path.is_symlink() and path.suffix.lower() == ".zip" and len(rel) == 1:
-                zipped, zip_stamps = _zip_entries(path)
-                entries.extend(zipped)
-                stamps.update(zip_stamps)
+            mode = path.lstat().st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode):  # a FIFO or a device would block or never end
+                if name.lower().endswith((".ipynb", ".zip")):
+                    shown = rel if name.lower().endswith(".ipynb") else (*rel[:-1], f"{name}.ipynb")
+                    entries.append((shown, (lambda n=name: (b"", NOT_A_FILE.format(name=n))), 0.0))
+            elif not path.is_symlink() and path.suffix.lower() == ".zip":
+                # A zip inside the folder is one student's upload: whatever paths it holds, its notebooks
+                # are that student's (named by the zip, or the folder it is in), and its own timestamp.txt
+                # is not evidence (the student wrote it).
+                entries.extend(_upload_entries(path, rel))
             elif name == TIMESTAMP_FILE and len(rel) > 1:
                 stamps[rel_folder] = _read_stamp(path)
             else:
@@ -185,10 +194,30 @@ def _walk_dir(root: Path, assignment_id: str, empty: set[str]) -> list[Candidate
     return _from_entries(entries, assignment_id, empty, stamps)
 
 
-def _zip_entries(path: Path):
+def _upload_entries(path: Path, rel: tuple[str, ...]):
+    """A student's zip as entries of that student alone: a flat zip is named like a flat notebook
+    (LMS names included), a zip in a student's folder belongs to that folder. The paths inside never
+    choose a student."""
+    def key(member: str) -> tuple[str, ...]:
+        if len(rel) == 1:
+            return (f"{path.stem}.ipynb",)
+        return (*rel[:-1], f"{path.name}:{member.replace('/', '_')}")
+
+    try:
+        zipped, _ = _zip_entries(path, budget=MAX_UPLOAD_BYTES)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        reason = BAD_UPLOAD.format(name=path.name, error=error)
+        return [(key("upload.ipynb"), (lambda r=reason: (b"", r)), path.lstat().st_mtime)]
+    return [(key("/".join(parts)), read, mtime) for parts, read, mtime in zipped]
+
+
+def _zip_entries(path: Path, budget: int | None = None):
     """(entries, timestamps by folder) of a zip's notebooks, as `_from_entries` takes them."""
     with zipfile.ZipFile(path) as archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
+        unpacked = sum(m.file_size for m in members if _is_notebook(PurePosixPath(m.filename).parts))
+        if budget is not None and unpacked > budget:
+            raise ValueError(f"it unpacks to more than {budget // MiB} MiB of notebooks")
         out = []
         stamps: dict[tuple[str, ...], str] = {}
         for m in members:
