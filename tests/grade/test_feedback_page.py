@@ -141,3 +141,11 @@ def test_the_feedback_page_renders_a_heading_and_a_picture_in_a_browser(tmp_path
         assert tab.evaluate("() => [document.querySelector('.out img').naturalWidth, "
                             "document.querySelector('.out img').naturalHeight]") == [40, 20]
         assert tab.title() != "script ran", "the page's Content-Security-Policy blocks scripts"
+
+
+def test_a_markdown_cell_built_to_be_slow_to_parse_is_shown_as_text():
+    from d2lblocks_grade.records.feedback import render_markdown
+
+    page = str(render_markdown("[" * 300_000))
+    assert page.startswith("<pre>") and page.endswith("[...]</pre>")
+    assert str(render_markdown("**bold**")) == "<p><strong>bold</strong></p>\n"

@@ -51,6 +51,8 @@ IMAGE_TYPES = ("image/png", "image/jpeg")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MARKDOWN_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+MAX_RENDERED_MARKDOWN = 20_000  # characters; a long written answer is a few thousand
+MAX_MARKDOWN_SYNTAX = 2_000  # brackets, emphasis, tags and backticks: what makes a parser slow
 _MARKDOWN = mistune.create_markdown(
     escape=False, plugins=["strikethrough", "table"],
     renderer=mistune.HTMLRenderer(escape=False, allow_harmful_protocols=("attachment:",)))
@@ -88,7 +90,10 @@ def _image_size(uri: str) -> int:
 
 
 def render_markdown(source: str, attachments: dict | None = None) -> Markup:
-    """A markdown cell as safe HTML: scripts, handlers and remote images removed; attachments inlined."""
+    """A markdown cell as safe HTML: scripts, handlers and remote images removed; attachments inlined.
+    A cell longer than any written answer is shown as text: markdown parsing of hostile input can be slow."""
+    if len(source) > MAX_RENDERED_MARKDOWN or sum(map(source.count, "[]*_<`")) > MAX_MARKDOWN_SYNTAX:
+        return Markup(f"<pre>{html.escape(source[:MAX_RENDERED_MARKDOWN])}\n[...]</pre>")
     if not attachments:
         return _render_plain_markdown(source)  # the course's own cells repeat on every page
     return _render_markdown(source, attachments if isinstance(attachments, dict) else {})
