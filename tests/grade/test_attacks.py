@@ -232,7 +232,8 @@ def test_nothing_the_run_started_survives_it(graded):
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
         except OSError:
             continue
-        if f"300.{TOKEN}".encode() in command or CANARY.encode() in command or b"/run/kernel/" in command:
+        # Only this run's marks: other grading on the same machine must not count against it.
+        if f"300.{TOKEN}".encode() in command or CANARY.encode() in command:
             leftovers.append(command[:120])
     assert leftovers == []
     ours = ("d2lg-", "d2lblocks-grade", "attack-fill", "kernel-")  # the grader's and the attacks' names
