@@ -90,7 +90,8 @@ def time_stock(course: Path, students: list[str]) -> float:
 def time_ours(course_dir: Path, subs: Path, out: Path, *extra: str) -> float:
     start = time.perf_counter()
     subprocess.run([str(Path(sys.executable).parent / "d2lblocks-grade"), "-q", "autograde", str(subs), "--out",
-                    str(out), "--course", str(course_dir), "--quiet", *extra], env=_env(), check=True,
+                    str(out), "--course", str(course_dir), "--db", f"sqlite:///{out / 'gradebook.db'}", "--quiet",
+                    *extra], env=_env(), check=True,
                    capture_output=True)
     return time.perf_counter() - start
 

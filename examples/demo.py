@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     folder, leaks = release(COURSE, ASSIGNMENT)
     print(f"released {ASSIGNMENT} into {folder}; " + (f"LEAKS: {leaks}" if leaks else "no leaks found"))
     # Short limits so the example that never finishes costs seconds, not minutes.
-    opts = Options(EXAMPLES, out, COURSE, ASSIGNMENT, regrade=True, limits=Limits(cell_timeout_s=10, wall_timeout_s=40))
+    # A gradebook of the demo's own: the course's configured one (exercises/gradebook.db) is the class's.
+    opts = Options(EXAMPLES, out, COURSE, ASSIGNMENT, db_url=f"sqlite:///{out / 'gradebook.db'}", regrade=True,
+                   limits=Limits(cell_timeout_s=10, wall_timeout_s=40))
     summary = autograde(opts)
     print("\n" + summary.text())
     print("\n" + gradebook_table(out, opts))
