@@ -124,16 +124,18 @@ def test_kill_stragglers_finds_an_adopted_orphan_without_marker():
     """A double-forked daemon with an empty environment becomes our child (subreaper) and is killed."""
     assert process_limits.enable_subreaper()
     since = process_limits.start_ticks(os.getpid()) + 1
+    token = f"1000.{os.getpid()}{int(time.time()) % 1000}"
     time.sleep(0.05)
     launcher = subprocess.run([sys.executable, "-c",
                                "import os\nif os.fork() == 0:\n    os.setsid()\n"
                                "    null = os.open(os.devnull, os.O_RDWR)\n"
                                "    for fd in (0, 1, 2):\n        os.dup2(null, fd)\n"
-                               "    os.execve('/bin/sleep', ['sleep', '1000'], {})\nprint('forked')"],
+                               f"    os.execve('/bin/sleep', ['sleep', '{token}'], {{}})\nprint('forked')"],
                               capture_output=True, text=True, timeout=30)
     assert launcher.stdout.strip() == "forked"
     time.sleep(0.2)
-    orphans = process_limits.orphans(since)
+    # Only this test's daemon: a long test session adopts other orphans too, which are not this test's business.
+    orphans = [pid for pid in process_limits.orphans(since) if token in _command(pid)]
     assert orphans, "the daemon should have been re-parented to this process"
     killed = process_limits.kill_stragglers(process_limits.new_marker(), since=since)
     assert set(orphans) <= set(killed)
@@ -141,6 +143,13 @@ def test_kill_stragglers_finds_an_adopted_orphan_without_marker():
     while time.monotonic() < deadline and any(_alive(pid) for pid in orphans):
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in orphans)
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _alive(pid: int) -> bool:

@@ -101,7 +101,9 @@ class LocalExecutor:
                 return start_kernel(zygote=self.zygote, memory_bytes=self.memory_bytes, sandboxed=self.sandboxed)
             except RuntimeError as err:  # the fork server died: keep grading with ordinary kernels
                 log.warning("%s; each kernel now starts cold (slower, same grades)", err)
-                self.zygote = None
+                zygote, self.zygote = self.zygote, None
+                if zygote is not None:
+                    zygote.close()  # what is left of it, its folder included
         return start_kernel(memory_bytes=self.memory_bytes, sandboxed=self.sandboxed)
 
     def _start(self) -> Kernel | None:

@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import json
 import os
@@ -164,6 +165,7 @@ class Zygote:
         # `python -m` puts its working folder first on sys.path: started in the instructor's folder,
         # a `grader/` or `d2lblocks_grade/` folder there would be imported instead of this package.
         self._home = tempfile.mkdtemp(prefix="d2lblocks-grade-fork-server-")
+        atexit.register(shutil.rmtree, self._home, True)  # also when no one closes it (a Dask worker's)
         self._proc = subprocess.Popen([sys.executable, "-m", "d2lblocks_grade.kernel.fork_server", *self.modules],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=self._home,
                                       stderr=subprocess.DEVNULL, text=True, start_new_session=True,
