@@ -44,6 +44,20 @@ def _points(rows: list[dict]) -> float:
     return max(per_student.values(), default=0.0)
 
 
+def _with_lms_ids(rows: list[dict], students: dict[str, dict], roster: list[RosterEntry] | None, lms: str,
+                  left_out: list[str]):
+    """(total, info, roster entry, LMS id, display name) per student the LMS can take; the rest into left_out."""
+    for total in totals(rows, students):
+        student, info = total["student"], students[total["student"]]
+        entry = match(roster or [], student, info)
+        user_id = lms_user_id(info, lms) or (entry.lms_user_id if entry else "")
+        if not user_id:
+            left_out.append(student)
+            continue
+        name = (entry.name if entry and entry.name else "") or info.get("lms_name") or student
+        yield total, info, entry, user_id, name
+
+
 def canvas_csv(rows: list[dict], students: dict[str, dict], column: str,
                roster: list[RosterEntry] | None = None) -> tuple[str, list[str]]:
     """(the Canvas import CSV, students left out for want of a Canvas user id)."""
@@ -51,15 +65,8 @@ def canvas_csv(rows: list[dict], students: dict[str, dict], column: str,
         raise ValueError(BAD_COLUMN.format(column=column))
     header = [*CANVAS_COLUMNS, column]
     out = [dict(zip(header, [POINTS_POSSIBLE, "", "", "", "", fmt(_points(rows))]))]
-    left_out = []
-    for total in totals(rows, students):
-        student, info = total["student"], students[total["student"]]
-        entry = match(roster or [], student, info)
-        user_id = lms_user_id(info, "canvas") or (entry.lms_user_id if entry else "")
-        if not user_id:
-            left_out.append(student)
-            continue
-        name = (entry.name if entry and entry.name else "") or info.get("lms_name") or student
+    left_out: list[str] = []
+    for total, _info, entry, user_id, name in _with_lms_ids(rows, students, roster, "canvas", left_out):
         out.append(dict(zip(header, [name, user_id, entry.sis_user_id if entry else "",
                                      entry.sis_login_id if entry else "", entry.section if entry else "",
                                      total["score"]])))
@@ -89,15 +96,9 @@ def moodle_csv(rows: list[dict], students: dict[str, dict], roster: list[RosterE
                now: datetime | None = None) -> tuple[str, list[str]]:
     """(Moodle's grading worksheet CSV, students left out for want of a Moodle participant id)."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
-    out, left_out = [], []
-    for total in totals(rows, students):
-        student, info = total["student"], students[total["student"]]
-        entry = match(roster or [], student, info)
-        participant = lms_user_id(info, "moodle") or (entry.lms_user_id if entry else "")
-        if not participant:
-            left_out.append(student)
-            continue
-        name = (entry.name if entry and entry.name else "") or info.get("lms_name") or student
+    out: list[dict] = []
+    left_out: list[str] = []
+    for total, info, entry, participant, name in _with_lms_ids(rows, students, roster, "moodle", left_out):
         out.append(dict(zip(MOODLE_COLUMNS, [
             f"Participant {participant}", name, entry.email if entry else "",
             (entry.status if entry and entry.status else "Submitted for grading"), total["score"], total["max_score"],
