@@ -35,12 +35,29 @@ TAMPERED = "tampered"  # the submission changed what the tests check
 CRASHED = "crashed"  # the kernel died (os._exit, segfault, memory) or the grader failed
 NOT_RUN = "not-run"  # an earlier failure stopped the notebook before this cell
 NEEDS_GRADING = "needs-grading"  # a written answer waiting for a person in formgrader
+USES_REFERENCE = "uses-reference"  # the answer is, wraps or imports the course library's reference
+NO_RESPONSE = "no-response"  # the test's probe sent nothing usable back to the grader
 
 STATUSES = (GRADED, TIMEOUT, INVALID, MISSING, AMBIGUOUS, WRONG_ASSIGNMENT,
-            MISSING_CELL, TAMPERED, CRASHED, NOT_RUN, NEEDS_GRADING)
+            MISSING_CELL, TAMPERED, CRASHED, NOT_RUN, NEEDS_GRADING, USES_REFERENCE, NO_RESPONSE)
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2
+
+
+@dataclass(frozen=True)
+class VerifierFiles:
+    """A course's verifier package as bytes (`d2lblocks_grade.verify.course_verifier`): name, files."""
+
+    name: str
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256(self.name.encode())
+        for rel in sorted(self.files):
+            h.update(rel.encode() + b"\0" + self.files[rel] + b"\0")
+        return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,8 @@ class GradeJob:
     markers: Markers = field(default_factory=Markers)  # the course's solution and hidden-test markers
     sandboxed: bool = True  # run in a bubblewrap sandbox (False only with --unsafe-no-sandbox)
     check_integrity: bool = True  # wrap every test in d2lblocks_grade.integrity.instrument's checks (tampering -> `tampered`)
+    verifier: VerifierFiles | None = None  # the course's checks: tests judged outside the kernel (trusted mode)
+    language: str = "en"  # the language of the teaching messages (the assignment's metadata.d2lblocks.language)
 
     def __post_init__(self):
         if not self.student_id or "/" in self.student_id:

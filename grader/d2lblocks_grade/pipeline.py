@@ -128,7 +128,7 @@ def make_job(sub: Submission, course: Course, limits: Limits, sandboxed: bool = 
                     master_notebook_bytes=course.master_bytes, assets=course.assets, limits=limits,
                     submission_digest=ident, notebook_name=course.notebook_name,
                     submitted_at=sub.submitted_at, intake_status=sub.status, intake_reason=sub.reason,
-                    markers=course.markers, sandboxed=sandboxed)
+                    markers=course.markers, sandboxed=sandboxed, verifier=course.verifier, language=course.language)
 
 
 class Progress:

@@ -32,7 +32,10 @@ from traitlets import TraitError
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from d2lblocks.i18n import LANGUAGES
+from d2lblocks_grade.datatypes import VerifierFiles
 from d2lblocks_grade.notebook_cells import Markers, test_ids
+from d2lblocks_grade.verify.course_verifier import read_verifier
 
 NO_COURSE = ("No nbgrader course at {course}: expected {course}/source/{assignment}/ holding the "
              "instructor's notebook. Pass --course DIR (the folder with nbgrader_config.py) and "
@@ -59,6 +62,14 @@ class Course:
     master_bytes: bytes
     assets: dict[str, bytes] = field(default_factory=dict)
     config: Config = field(default_factory=Config)
+    verifier: VerifierFiles | None = None  # the course's checks (trusted mode), when the assignment names them
+
+    @property
+    def language(self) -> str:
+        """The language of the assignment's messages: its notebook's metadata.d2lblocks.language, else English."""
+        meta = self.master.get("metadata", {}).get("d2lblocks", {})
+        language = meta.get("language") if isinstance(meta, dict) else None
+        return language if language in LANGUAGES else "en"
 
     @property
     def master(self) -> nbformat.NotebookNode:
@@ -219,4 +230,4 @@ def load_course(course_dir: str | Path, assignment_id: str, prepared: bool = Fal
               if p.is_file() and p.suffix != ".ipynb" and not any(part.startswith(".") for part in
                                                                   p.relative_to(folder).parts)}
     return Course(root, assignment_id, notebooks[0].name,
-                  nbformat.writes(master).encode(), assets, config)
+                  nbformat.writes(master).encode(), assets, config, read_verifier(root, master))

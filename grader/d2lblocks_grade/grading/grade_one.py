@@ -26,8 +26,10 @@ from d2lblocks_grade.course.submission_file import BadNotebook, parse_submission
 from d2lblocks_grade.datatypes import (
     CRASHED,
     GRADED,
+    NO_RESPONSE,
     TAMPERED,
     TIMEOUT,
+    USES_REFERENCE,
     WRONG_ASSIGNMENT,
     CellResult,
     GradeJob,
@@ -40,6 +42,9 @@ from d2lblocks_grade.integrity.assemble import assemble, grade_id
 from d2lblocks_grade.kernel import process_limits
 from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
 from d2lblocks_grade.notebook_cells import answer_ids
+from d2lblocks_grade.verify import course_verifier
+from d2lblocks_grade.verify.judging import judge_all
+from d2lblocks_grade.verify.plan import make_plan, restore_tests
 
 OTHER_ASSIGNMENT = ("none of this assignment's answer cells ({expected}) is in the notebook, which "
                     "carries cells of another assignment ({found}); submit {name}")
@@ -144,6 +149,38 @@ def _copy_assets(kernel: Kernel, assets: dict[str, bytes]) -> None:
                 os.chown(kernel.workdir / path, kernel.jail.uid, kernel.jail.gid)
 
 
+def _run_trusted(job: GradeJob, graded, kernel: Kernel):
+    """Trusted mode: probes in the kernel, verdicts here (`d2lblocks_grade.verify`)."""
+    verifier = course_verifier.load(job.verifier)
+    notebook, plan = make_plan(graded.notebook, verifier, job.markers)
+    execution = execute_notebook(notebook, kernel, job.limits)
+    verdicts, problems = judge_all(notebook, plan, verifier, job.language)
+    restore_tests(notebook, plan)
+    cells = score_notebook(notebook, execution, graded.overrides)
+    for cell in cells:  # a test that scored 0 for a reason of its own says so in its status
+        verdict = verdicts.get(cell.grade_id)
+        if verdict is not None and cell.status == GRADED and verdict.outcome in (USES_REFERENCE, NO_RESPONSE):
+            cell.status = verdict.outcome
+    return notebook, cells, list(graded.findings) + problems, execution
+
+
+def _run_in_notebook(job: GradeJob, graded, kernel: Kernel):
+    """A course without a verifier: nbgrader's in-notebook tests, wrapped in integrity checks."""
+    notebook, plan = graded.notebook, None
+    if job.check_integrity:
+        notebook, plan = integrity.instrument(notebook)
+    execution = execute_notebook(notebook, kernel, job.limits)
+    findings = list(graded.findings)
+    if plan is not None:  # harness cells removed again; cell ids tie the execution to the rest
+        notebook, verdict = integrity.read_verdict(
+            notebook, plan, kernel_died=bool(execution.crashed or execution.timed_out))
+        findings += verdict.findings + verdict.notes
+    cells = score_notebook(notebook, execution, graded.overrides)
+    if plan is not None:
+        cells = integrity.apply_verdict(cells, verdict)
+    return notebook, cells, findings, execution
+
+
 def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
     """Grade `job` in a fresh kernel (`kernel`, pre-started for this job alone, or a new one)."""
     started = time.monotonic()
@@ -163,18 +200,10 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
             kernel = None
         kernel = kernel or start_kernel(memory_bytes=job.limits.memory_bytes, sandboxed=job.sandboxed)
         _copy_assets(kernel, job.assets)
-        notebook, plan = graded.notebook, None
-        if job.check_integrity:
-            notebook, plan = integrity.instrument(notebook)
-        execution = execute_notebook(notebook, kernel, job.limits)
-        findings = list(graded.findings)
-        if plan is not None:  # harness cells removed again; cell ids tie the execution to the rest
-            notebook, verdict = integrity.read_verdict(
-                notebook, plan, kernel_died=bool(execution.crashed or execution.timed_out))
-            findings += verdict.findings + verdict.notes
-        cells = score_notebook(notebook, execution, graded.overrides)
-        if plan is not None:
-            cells = integrity.apply_verdict(cells, verdict)
+        if job.verifier is not None:
+            notebook, cells, findings, execution = _run_trusted(job, graded, kernel)
+        else:
+            notebook, cells, findings, execution = _run_in_notebook(job, graded, kernel)
         status, reason = _overall(cells, execution)
         _cap_outputs(notebook, job.limits.output_bytes)
         make_inert(notebook)  # instructors open it in a browser: no scripts, no active HTML

@@ -3,7 +3,10 @@
 Everything is bound at the path it has outside, so a kernel forked from the warm
 server finds the files its already-imported modules came from. What is left out
 matters as much: no home folders, no ``/etc`` beyond what the dynamic linker
-and Python need, no course, no checkout. A package installed in editable mode
+and Python need, no course, no checkout, and no course library: the package
+that holds the exercises' reference answers (``d2lblocks``) is replaced by
+``kernel/unavailable_package``, whose import fails with a message, so an answer
+cannot be the reference. A package installed in editable mode
 (``pip install -e``) is bound as its own package folder, never the checkout
 around it, which also holds the instructor's solutions.
 
@@ -29,7 +32,10 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternat
 # Top-level folders that merged-/usr systems keep as symlinks into /usr.
 USR_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # Packages kernels import that may live outside site-packages (editable installs).
-KERNEL_PACKAGES = ("d2lblocks", "ipykernel", "torch", "numpy")
+KERNEL_PACKAGES = ("ipykernel", "torch", "numpy")
+# Packages that hold the reference answers: shadowed inside every sandbox.
+HIDDEN_PACKAGES = ("d2lblocks",)
+UNAVAILABLE_PACKAGE = str(Path(__file__).with_name("unavailable_package"))
 
 
 def has_gpu() -> bool:
@@ -86,6 +92,17 @@ def mounts(extra_readonly: tuple[str, ...] = ()) -> list[str]:
         if root == "/usr" or root.startswith("/usr/"):
             continue
         args += parents_of(root) + ["--ro-bind", root, root]
+    return args + hidden_package_mounts()
+
+
+def hidden_package_mounts() -> list[str]:
+    """Bind `UNAVAILABLE_PACKAGE` over each hidden package's folder (mounted last, over the runtime)."""
+    args: list[str] = []
+    for name in HIDDEN_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+            real = os.path.realpath(folder)
+            args += parents_of(real) + ["--ro-bind", UNAVAILABLE_PACKAGE, real]
     return args
 
 

@@ -1,0 +1,2 @@
+"""Exercise 2: filled in below."""
+CHECKS: dict = {}

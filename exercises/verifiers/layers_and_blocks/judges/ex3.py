@@ -1,0 +1,2 @@
+"""Exercise 3: filled in below."""
+CHECKS: dict = {}

@@ -1,0 +1,2 @@
+"""Exercise 4: filled in below."""
+CHECKS: dict = {}
