@@ -32,7 +32,7 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternat
 # Top-level folders that merged-/usr systems keep as symlinks into /usr.
 USR_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # Packages kernels import that may live outside site-packages (editable installs).
-KERNEL_PACKAGES = ("ipykernel", "torch", "numpy")
+KERNEL_PACKAGES = ("ipykernel", "torch", "numpy", "d2lblocks_grade")  # the grader: its kernel side runs there
 # Packages that hold the reference answers: shadowed inside every sandbox.
 HIDDEN_PACKAGES = ("d2lblocks",)
 UNAVAILABLE_PACKAGE = str(Path(__file__).with_name("unavailable_package"))
