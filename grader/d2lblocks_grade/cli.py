@@ -25,7 +25,7 @@ from d2lblocks_grade.pipeline import Options
 
 EXPORT_FORMATS = ("generic", "canvas", "moodle", "gradescope")
 STATUS_HELP = ("status column: graded, timeout, invalid-notebook, missing, ambiguous, wrong-assignment, "
-               "missing-cell, tampered, crashed, needs-grading")
+               "missing-cell, tampered, crashed, needs-grading, uses-reference, no-response")
 
 
 def _positive(kind):

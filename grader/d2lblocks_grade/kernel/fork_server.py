@@ -34,6 +34,7 @@ import time
 
 from d2lblocks_grade.kernel.enter import become_kernel, join
 from d2lblocks_grade.kernel.process_limits import cap_this_process, new_marker, scrub_environment
+from d2lblocks_grade.kernel.warm_up import warm
 
 ZYGOTE_FAILED = ("the kernel fork server stopped unexpectedly ({detail}); grading falls back to starting "
                  "each kernel as a new process")
@@ -86,6 +87,8 @@ def serve(modules: list[str]) -> None:
         except Exception:  # a module the course imports but this machine lacks: the kernel will say so
             pass
     import ipykernel.kernelapp  # noqa: F401  (the kernel's own code, imported once for all)
+    if "torch" in sys.modules:
+        warm()  # torch's one-off first calls, paid here once instead of in every kernel
     signal.signal(signal.SIGCHLD, _reap)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the grader must not kill the server first
     out = sys.stdout

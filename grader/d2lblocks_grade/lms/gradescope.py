@@ -125,6 +125,9 @@ def _course_files(course: Course):
     for module in sorted(course.root.glob("*.py")):  # late-penalty plugins live beside the config
         if module.name != "nbgrader_config.py":
             yield f"course/{module.name}", module.read_bytes()
+    if course.verifier is not None:  # the checks that judge the tests outside the kernel
+        for rel, data in sorted(course.verifier.files.items()):
+            yield f"course/verifiers/{course.verifier.name}/{rel}", data
     folder = f"course/source/{course.assignment_id}"
     yield f"{folder}/{course.notebook_name}", course.master_bytes  # solutions cleared, hidden tests kept
     for rel, data in sorted(course.assets.items()):
