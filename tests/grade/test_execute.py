@@ -76,6 +76,28 @@ def test_the_kernel_sees_only_its_sandbox(warm, zygote):
     assert not is_alive(kernel.pid)
 
 
+REFERENCE_PROBE = """\
+import sys
+loaded = sorted(name for name in sys.modules if name == "d2lblocks" or name.startswith("d2lblocks."))
+try:
+    import d2lblocks
+    print("imported", loaded)
+except ImportError as error:
+    print("refused", loaded, error)
+"""
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["forked", "cold"])
+def test_the_course_library_with_the_reference_answers_cannot_be_imported(warm, zygote):
+    """Neither loaded in the fork server's memory nor importable from disk: its import fails, saying why."""
+    kernel = start_kernel(zygote=zygote if warm else None)
+    try:
+        nb, run = _run(kernel, REFERENCE_PROBE)
+    finally:
+        kernel.kill()
+    assert _text(nb.cells[0]).startswith("refused [] the course library d2lblocks is not available")
+
+
 def test_kill_stops_everything_the_kernel_started_however_it_detached(zygote):
     """A daemon that double-forks, calls setsid and ignores signals dies with the sandbox."""
     kernel = start_kernel(zygote=zygote)
