@@ -15,6 +15,7 @@ Example::
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -86,6 +87,18 @@ class Markers:
         """``source`` with the solution marker lines removed (the instructor's answer as a student would type it)."""
         return "\n".join(line for line in source.splitlines()
                          if self.solution_begin not in line and self.solution_end not in line)
+
+    def clear_hidden_tests(self) -> ClearHiddenTests:
+        """nbgrader's own ClearHiddenTests, with these markers."""
+        return ClearHiddenTests(begin_test_delimeter=self.hidden_begin, end_test_delimeter=self.hidden_end)
+
+    def public_source(self, cell) -> str:
+        """A test cell's source as students see it: its hidden region removed by nbgrader itself."""
+        import nbformat  # only here: this module is otherwise pure cell facts
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.from_dict(copy.deepcopy(dict(cell)))])
+        nb, _ = self.clear_hidden_tests().preprocess(nb, {})
+        return nb.cells[0].source
 
     def is_marker_line(self, line: str) -> bool:
         return any(marker in line for marker in (self.solution_begin, self.solution_end,

@@ -162,7 +162,7 @@ def public_lines(master: nbformat.NotebookNode, markers: Markers = Markers()) ->
 
 def clear_hidden_tests(markers: Markers) -> ClearHiddenTests:
     """nbgrader's own ClearHiddenTests, with the course's markers."""
-    return ClearHiddenTests(begin_test_delimeter=markers.hidden_begin, end_test_delimeter=markers.hidden_end)
+    return markers.clear_hidden_tests()
 
 
 def hidden_test_lines(master: nbformat.NotebookNode, markers: Markers = Markers()) -> list[str]:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import nbformat
 from nbgrader import utils
 
-from d2lblocks_grade.course.master import clear_hidden_tests
 from d2lblocks_grade.datatypes import MISSING_CELL, TAMPERED
 from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell, test_ids
 
@@ -43,13 +42,6 @@ class Assembly:
     notebook: nbformat.NotebookNode
     findings: list[str] = field(default_factory=list)
     overrides: dict[str, tuple[str, str]] = field(default_factory=dict)  # test grade_id -> (status, reason)
-
-
-def _public_source(cell, markers: Markers) -> str:
-    """The test as students saw it (hidden region removed), to tell an edited test from the release."""
-    nb = nbformat.v4.new_notebook(cells=[copy.deepcopy(cell)])
-    nb, _ = clear_hidden_tests(markers).preprocess(nb, {})
-    return nb.cells[0].source.strip()
 
 
 def tests_of(answer_id: str, master) -> list[str]:
@@ -166,7 +158,7 @@ def _check_test(gid: str, master_cell, copies: list, out: Assembly, markers: Mar
     else:
         theirs = copies[0].get("source", "")
         theirs = "".join(theirs) if isinstance(theirs, list) else theirs
-        if theirs.strip() in (_public_source(master_cell, markers), master_cell.source.strip()):
+        if theirs.strip() in (markers.public_source(master_cell).strip(), master_cell.source.strip()):
             return
         if _untouched_since_release(copies[0], theirs):
             out.findings.append(TEST_STALE.format(test=gid))

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import nbformat
 import torch
 
-from d2lblocks_grade.course.master import clear_hidden_tests
 from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell
 from d2lblocks_grade.verify.wire import to_json
 
@@ -62,12 +61,6 @@ def new_generator() -> torch.Generator:
     return torch.Generator().manual_seed(secrets.randbits(63))
 
 
-def _public(cell, markers: Markers) -> str:
-    nb = nbformat.v4.new_notebook(cells=[copy.deepcopy(cell)])
-    nb, _ = clear_hidden_tests(markers).preprocess(nb, {})
-    return nb.cells[0].source
-
-
 def make_plan(assembled, verifier: types.ModuleType, markers: Markers = Markers(),
               generator: torch.Generator | None = None) -> tuple[nbformat.NotebookNode, Plan]:
     generator = generator or new_generator()
@@ -84,7 +77,7 @@ def make_plan(assembled, verifier: types.ModuleType, markers: Markers = Markers(
         elif is_test_cell(cell) and gid in verifier.CHECKS:
             challenge = verifier.CHECKS[gid].draw(generator)
             nonce = secrets.token_hex(8)
-            plan.tests[cell["id"]] = PlannedTest(gid, nonce, challenge, _public(cell, markers))
+            plan.tests[cell["id"]] = PlannedTest(gid, nonce, challenge, markers.public_source(cell))
             cell.source = PROBE_CELL.format(test=gid, probe=verifier.CHECKS[gid].probe, nonce=nonce,
                                             challenge=json.dumps(to_json(challenge)))
     nb.cells.insert(0, runtime)
