@@ -5,10 +5,10 @@ The layers, from the bottom up (each imports only layers below it)::
     datatypes.py       the plain data crossing process and machine boundaries (GradeJob, GradeResult, Limits)
     notebook_cells.py  facts about nbgrader cells: test or answer, grade ids, the course's markers
     nbgrader_cli.py    finding and running the nbgrader program installed beside this Python
+    verify/            trusted mode: tests become probes, only plain data leaves the kernel, judges decide here
     course/            the course: master notebook and assets, which course/assignment, intake, release
     kernel/            one kernel for one submission: starting it (warm fork server), caps, environment
     integrity/         the graded notebook: master tests around student answers, tamper checks
-    verify/            trusted mode: tests become probes, only plain data leaves the kernel, judges decide here
     grading/           grade_one: one submission -> one result, scored as nbgrader scores
     dispatch/          where jobs run: a local pool or a Dask cluster
     records/           gradebook (single writer), CSV exports, feedback pages, late penalties, summary, atomic writes
