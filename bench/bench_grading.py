@@ -5,10 +5,11 @@ solved, untouched), in the same run, interleaved round by round:
 
 - anchor: 16 sequential `nbgrader autograde layers-and-blocks --student S --force`
 - ours:   one `d2lblocks-grade autograde SUBMISSIONS` with its defaults (workers = CPU cores), every
-          submission in its own bubblewrap sandbox
+          submission in its own bubblewrap sandbox, its tests judged outside the kernel (trusted mode)
 - unsafe: the same with `--unsafe-no-sandbox`, to put a number on what the sandbox costs
 
-Prints the median wall time of each, the ratio, and the sandbox's cost per submission. Run:
+Prints the median wall time of each, the ratio, the sandbox's cost per submission, and the CPU time
+(user + system, every process of the run: grader, fork server, kernels, sandboxes) per submission. Run:
 
     .venv/bin/python bench/bench_grading.py [--rounds 3] [--students 16] [--course exercises]
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -79,21 +81,27 @@ def stock_course(course_dir: Path, work: Path, subs: Path, students: list[str]) 
     return course
 
 
-def time_stock(course: Path, students: list[str]) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds of every finished descendant of this process (the kernels' too, once reaped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_stock(course: Path, students: list[str]) -> tuple[float, float]:
+    start, cpu = time.perf_counter(), _cpu()
     for student in students:
         subprocess.run(["nbgrader", "autograde", ASSIGNMENT, "--student", student, "--force"], cwd=course,
                        env=_env(), check=True, capture_output=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
-def time_ours(course_dir: Path, subs: Path, out: Path, *extra: str) -> float:
-    start = time.perf_counter()
+def time_ours(course_dir: Path, subs: Path, out: Path, *extra: str) -> tuple[float, float]:
+    start, cpu = time.perf_counter(), _cpu()
     subprocess.run([str(Path(sys.executable).parent / "d2lblocks-grade"), "-q", "autograde", str(subs), "--out",
                     str(out), "--course", str(course_dir), "--db", f"sqlite:///{out / 'gradebook.db'}", "--quiet",
                     *extra], env=_env(), check=True,
                    capture_output=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def main(argv=None) -> int:
@@ -109,20 +117,28 @@ def main(argv=None) -> int:
         students = make_submissions(course_dir, subs, args.students)
         stock = stock_course(course_dir, work, subs, students)
         ours_t, unsafe_t, stock_t = [], [], []
+        ours_c, unsafe_c, stock_c = [], [], []
         for r in range(args.rounds):  # interleaved, so machine load hits all alike
-            ours_t.append(time_ours(course_dir, subs, work / f"out{r}"))
-            unsafe_t.append(time_ours(course_dir, subs, work / f"unsafe{r}", "--unsafe-no-sandbox"))
-            stock_t.append(time_stock(stock, students))
+            for times, cpus, (wall, cpu) in (
+                    (ours_t, ours_c, time_ours(course_dir, subs, work / f"out{r}")),
+                    (unsafe_t, unsafe_c, time_ours(course_dir, subs, work / f"unsafe{r}", "--unsafe-no-sandbox")),
+                    (stock_t, stock_c, time_stock(stock, students))):
+                times.append(wall)
+                cpus.append(cpu)
             print(f"round {r + 1}: ours {ours_t[-1]:6.1f} s   unsandboxed {unsafe_t[-1]:6.1f} s   "
                   f"nbgrader {stock_t[-1]:6.1f} s", file=sys.stderr)
     ours, unsafe, anchor = statistics.median(ours_t), statistics.median(unsafe_t), statistics.median(stock_t)
     n = args.students
     print(f"\nGrading {n} submissions of {ASSIGNMENT} ({os.cpu_count()} CPU cores, median of {args.rounds})")
-    print(f"{'method':<46}{'total s':>9}{'s/student':>11}{'speed-up':>10}")
-    print(f"{'nbgrader autograde --student S (sequential)':<46}{anchor:>9.1f}{anchor / n:>11.2f}{1.0:>9.2f}x")
-    print(f"{'d2lblocks-grade autograde (defaults, sandboxed)':<46}{ours:>9.1f}{ours / n:>11.2f}{anchor / ours:>9.2f}x")
+    cpu = {name: statistics.median(values) / n for name, values in
+           (("stock", stock_c), ("ours", ours_c), ("unsafe", unsafe_c))}
+    print(f"{'method':<46}{'total s':>9}{'s/student':>11}{'speed-up':>10}{'core-s/student':>16}")
+    print(f"{'nbgrader autograde --student S (sequential)':<46}{anchor:>9.1f}{anchor / n:>11.2f}{1.0:>9.2f}x"
+          f"{cpu['stock']:>16.2f}")
+    print(f"{'d2lblocks-grade autograde (defaults, sandboxed)':<46}{ours:>9.1f}{ours / n:>11.2f}{anchor / ours:>9.2f}x"
+          f"{cpu['ours']:>16.2f}")
     print(f"{'d2lblocks-grade autograde --unsafe-no-sandbox':<46}{unsafe:>9.1f}{unsafe / n:>11.2f}"
-          f"{anchor / unsafe:>9.2f}x")
+          f"{anchor / unsafe:>9.2f}x{cpu['unsafe']:>16.2f}")
     cores = os.cpu_count() or 1
     print(f"sandbox cost: {(ours - unsafe) / n * 1000:+.0f} ms wall per submission "
           f"(about {(ours - unsafe) / n * cores * 1000:+.0f} ms of core time on {cores} cores)")
