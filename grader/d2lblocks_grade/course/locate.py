@@ -2,7 +2,8 @@
 
 The course is ``--course DIR``, else ``exercises/`` in the current folder (the
 layout of a d2lblocks checkout). The assignment is ``--assignment ID``, else the
-course's only assignment under ``source/``. Nothing is taken from where the
+course's only assignment under ``source/``, else the one its nbgrader_config.py
+names as ``c.CourseDirectory.assignment_id`` (nbgrader's own default). Nothing is taken from where the
 grader happens to be installed.
 
 Example::
@@ -25,7 +26,8 @@ NOT_A_COURSE = (
     "{path} is not an nbgrader course folder: it needs nbgrader_config.py and source/<assignment>/. "
     "Pass --course DIR, the folder holding them (in a d2lblocks checkout: exercises/)."
 )
-WHICH_ASSIGNMENT = "The course {path} has {count} assignments ({names}); say which with --assignment ID."
+WHICH_ASSIGNMENT = ("The course {path} has {count} assignments ({names}); say which with --assignment ID (or name "
+                    "the default in its nbgrader_config.py: c.CourseDirectory.assignment_id = \"ID\").")
 
 
 def course_dir(course: str | Path | None) -> Path:
@@ -46,6 +48,12 @@ def assignment_id(course: Path, assignment: str | None) -> str:
     if assignment:
         return assignment
     names = sorted(p.name for p in (course / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
+    if len(names) > 1:
+        from d2lblocks_grade.course.master import load_config  # the config, only when it must decide
+
+        configured = load_config(course).get("CourseDirectory", {}).get("assignment_id")
+        if isinstance(configured, str) and configured in names:
+            return configured
     if len(names) != 1:
         raise FileNotFoundError(WHICH_ASSIGNMENT.format(path=course, count=len(names), names=", ".join(names) or "none"))
     return names[0]
