@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 # Jupyter's CLIs (nbgrader, alembic, jupyter) must be found on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-fast lint lab bench venv clean
+.PHONY: demo test test-fast lint lab bench venv clean catalogue
 
 venv: $(STAMP)
 
@@ -49,6 +49,27 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# The message catalogue: one gettext domain, d2lblocks, for the library, the grader and the
+# exercises' verifiers (each folder when it exists). Extracts every marked message into a
+# template, then merges it into each language's .po, which translators edit and commit.
+# tests/lib/test_catalogue.py reads these settings and extracts the same way.
+CATALOGUE_DIRS     := d2lblocks grader exercises/verifiers
+CATALOGUE_KEYWORDS := N_ _ gettext translate
+# Folders skipped (pybabel's own default would also skip _paramtree and every _private folder).
+CATALOGUE_IGNORE   := .* __pycache__
+CATALOGUE_LANGS    := en ja
+LOCALE_DIR         := d2lblocks/locale
+
+catalogue: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(addprefix -k ,$(CATALOGUE_KEYWORDS)) \
+		--ignore-dirs='$(CATALOGUE_IGNORE)' --add-location=file --sort-by-file --project=d2lblocks \
+		--omit-header -o build/d2lblocks.pot $(wildcard $(CATALOGUE_DIRS))
+	for lang in $(CATALOGUE_LANGS); do \
+		$(BIN)/pybabel update -i build/d2lblocks.pot -d $(LOCALE_DIR) -D d2lblocks -l $$lang \
+			--init-missing --ignore-obsolete --omit-header || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -2,7 +2,8 @@
 
 Blocks (``MySequential``, ``Parallel``, ``replicate``), the chapter's models, the
 list-storage pitfall with a detector for unregistered state, device helpers and
-a parameter-tree view of any ``nn.Module``.
+a parameter-tree view of any ``nn.Module``. Messages speak English or Japanese
+(``set_language``; see ``d2lblocks.i18n``).
 """
 # Core library ---------------------------------------------------------------
 from ._devices import cpu as cpu, num_gpus as num_gpus, try_all_gpus as try_all_gpus, try_gpu as try_gpu
@@ -20,5 +21,8 @@ from ._models import LazyMLP as LazyMLP, LazyNestMLP as LazyNestMLP, lazy_chimer
 # Parameter trees -----------------------------------------------------------------
 from ._paramtree import ParamTree as ParamTree, TensorStats as TensorStats
 from ._paramtree import param_tree as param_tree, show as show
+
+# Languages ---------------------------------------------------------------------------
+from .i18n import get_language as get_language, set_language as set_language
 
 __version__ = "0.1.0"

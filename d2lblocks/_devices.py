@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import torch
 
-BAD_GPU_INDEX = "try_gpu(i) needs i to be a GPU number 0, 1, 2, ...; got {i!r}."
+from .i18n import N_, translate
+
+BAD_GPU_INDEX = N_("try_gpu(i) needs i to be a GPU number 0, 1, 2, ...; got {i!r}.")
 
 
 def cpu() -> torch.device:
@@ -49,7 +51,7 @@ def try_gpu(i: int = 0) -> torch.device:
         True
     """
     if isinstance(i, bool) or not isinstance(i, int) or i < 0:
-        raise ValueError(BAD_GPU_INDEX.format(i=i))
+        raise ValueError(translate(BAD_GPU_INDEX, i=i))
     gpus = _gpus()
     return gpus[i] if i < len(gpus) else cpu()
 

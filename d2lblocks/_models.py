@@ -5,12 +5,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-NON_FINITE_INPUT = (
+from .i18n import N_, translate
+
+NON_FINITE_INPUT = N_(
     "FixedHiddenMLP got input containing {what}; its while loop halves the activations until their "
     "sum is at most 1, which never happens for inf and silently returns nan for nan. Clean the "
     "input first, e.g. torch.nan_to_num(X)."
 )
-OVERFLOW = (
+OVERFLOW = N_(
     "FixedHiddenMLP's hidden activations overflowed to inf (largest input magnitude {largest:.3g}), "
     "so its halving loop could never finish. Scale the input down, e.g. X / X.abs().max()."
 )
@@ -65,10 +67,10 @@ class FixedHiddenMLP(nn.Module):
             # and it never changes the shape, so the result's shape is already known.
             return self.hidden(X).sum()
         if not torch.isfinite(X).all():
-            raise ValueError(NON_FINITE_INPUT.format(what="nan" if torch.isnan(X).any() else "inf"))
+            raise ValueError(translate(NON_FINITE_INPUT, what="nan" if torch.isnan(X).any() else "inf"))
         hidden = self.hidden(X)
         if not torch.isfinite(hidden).all():
-            raise ValueError(OVERFLOW.format(largest=float(X.detach().abs().max())))
+            raise ValueError(translate(OVERFLOW, largest=float(X.detach().abs().max())))
         X = hidden
         # Data-dependent control flow: the number of halvings depends on the values.
         while X.abs().sum() > 1:

@@ -5,10 +5,12 @@ import torch
 from torch import nn
 
 from ._registration import register_block
+from .i18n import N_, translate
 
-NO_BRANCHES = "Parallel needs at least one block, e.g. Parallel(nn.Linear(20, 8), nn.Linear(20, 4))."
-BAD_DIM = "Parallel's dim must be an integer such as -1 (the feature dimension), got {dim!r}."
-SHAPES_DISAGREE = (
+NO_BRANCHES = N_("Parallel needs at least one block, e.g. Parallel(nn.Linear(20, 8), nn.Linear(20, 4)).")
+BAD_DIM = N_("Parallel's dim must be an integer such as -1 (the feature dimension), got {dim!r}.")
+BRANCH_SHAPE = N_("branch {name} ({type_name}) gave shape {shape}")
+SHAPES_DISAGREE = N_(
     "Parallel concatenates along dim={dim}, so every branch must give the same shape in all other "
     "dimensions (the batch shape), but {detail}. Check that each branch gets inputs of the size it "
     "expects and returns one output row per input row."
@@ -33,9 +35,9 @@ class Parallel(nn.Module):
     def __init__(self, *blocks: nn.Module, dim: int = -1) -> None:
         super().__init__()
         if not blocks:
-            raise ValueError(NO_BRANCHES)
+            raise ValueError(translate(NO_BRANCHES))
         if isinstance(dim, bool) or not isinstance(dim, int):
-            raise TypeError(BAD_DIM.format(dim=dim))
+            raise TypeError(translate(BAD_DIM, dim=dim))
         for index, block in enumerate(blocks):
             register_block(self, str(index), block)
         self.dim = dim
@@ -50,10 +52,10 @@ class Parallel(nn.Module):
 
     def _describe_mismatch(self, outputs: list[torch.Tensor]) -> str:
         shapes = [
-            f"branch {name} ({type(branch).__name__}) gave shape {tuple(out.shape)}"
+            translate(BRANCH_SHAPE, name=name, type_name=type(branch).__name__, shape=tuple(out.shape))
             for (name, branch), out in zip(self._modules.items(), outputs)
         ]
-        return SHAPES_DISAGREE.format(dim=self.dim, detail="; ".join(shapes))
+        return translate(SHAPES_DISAGREE, dim=self.dim, detail="; ".join(shapes))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

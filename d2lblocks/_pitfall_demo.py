@@ -11,8 +11,23 @@ from torch import nn
 
 from ._pitfalls import ListSequential, ModuleKeyedSequential
 from ._sequential import MySequential
+from .i18n import N_, columns, pad, translate
 
-BAD_SEED = "demonstrate_list_pitfall(seed) needs a whole number seed such as 0, got {seed!r}."
+BAD_SEED = N_("demonstrate_list_pitfall(seed) needs a whole number seed such as 0, got {seed!r}.")
+# The table's headers and the evidence in its cells; code (parameters(), .eval()) stays as written.
+_CHECK = N_("check")
+_REGISTERED = N_("MySequential (registered)")
+_BROKEN = N_("broken container")
+_OPTIMIZER_STEP = N_("optimizer step")
+_SAVE_LOAD = N_("save + load")
+_PARAMS = N_("{count} parameters in {tensors} tensors")
+_STEP_UPDATED = N_("SGD step updated {changed} of {total} tensors")
+_RELOADED_MATCHES = N_("{count} tensors saved; reloaded copy matches")
+_RELOADED_DIFFERS = N_("{count} tensors saved; reloaded copy DIFFERS")
+_DTYPE_AFTER_TO = N_("first layer dtype after .to(float64): {dtype}")
+_TRAINING_AFTER_EVAL = N_("Dropout.training after .eval(): {training}")
+_ONE_CHILD = N_("print(net) lists 1 child block")
+_CHILDREN = N_("print(net) lists {count} child blocks")
 
 
 @dataclass(frozen=True)
@@ -32,10 +47,11 @@ class PitfallReport:
     rows: tuple[PitfallRow, ...]
 
     def __repr__(self) -> str:
-        widths = [max(len(r.check) for r in self.rows), max(len(r.registered) for r in self.rows)]
-        header = f"{'check':<{widths[0]}} | {'MySequential (registered)':<{widths[1]}} | broken container"
-        lines = [header, "-" * len(header)]
-        lines += [f"{r.check:<{widths[0]}} | {r.registered:<{widths[1]}} | {r.pitfall}" for r in self.rows]
+        check, registered, broken = translate(_CHECK), translate(_REGISTERED), translate(_BROKEN)
+        widths = [max(columns(r.check) for r in self.rows), max(columns(r.registered) for r in self.rows)]
+        header = f"{pad(check, widths[0])} | {pad(registered, widths[1])} | {broken}"
+        lines = [header, "-" * columns(header)]
+        lines += [f"{pad(r.check, widths[0])} | {pad(r.registered, widths[1])} | {r.pitfall}" for r in self.rows]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -46,10 +62,8 @@ class PitfallReport:
             f"<td style='color:{'#b00' if r.broken else 'inherit'}'>{html.escape(r.pitfall)}</td></tr>"
             for r in self.rows
         )
-        return (
-            "<table><thead><tr><th>check</th><th>MySequential (registered)</th>"
-            f"<th>broken container</th></tr></thead><tbody>{cells}</tbody></table>"
-        )
+        headers = "".join(f"<th>{html.escape(translate(h))}</th>" for h in (_CHECK, _REGISTERED, _BROKEN))
+        return f"<table><thead><tr>{headers}</tr></thead><tbody>{cells}</tbody></table>"
 
 
 def _build(kind: type[nn.Module]) -> nn.Module:
@@ -64,7 +78,7 @@ def _outcome(action: Callable[[], object]) -> str:
 
 
 def _params(net: nn.Module) -> str:
-    return f"{sum(p.numel() for p in net.parameters())} parameters in {len(list(net.parameters()))} tensors"
+    return translate(_PARAMS, count=sum(p.numel() for p in net.parameters()), tensors=len(list(net.parameters())))
 
 
 def _optimizer_step(net: nn.Module, X: torch.Tensor) -> str:
@@ -73,7 +87,7 @@ def _optimizer_step(net: nn.Module, X: torch.Tensor) -> str:
     net(X).sum().backward()
     optimizer.step()
     changed = sum(not torch.equal(b, p) for b, p in zip(before, net.parameters()))
-    return f"SGD step updated {changed} of {len(before)} tensors"
+    return translate(_STEP_UPDATED, changed=changed, total=len(before))
 
 
 def _save_load(kind: type[nn.Module], net: nn.Module, X: torch.Tensor) -> str:
@@ -85,7 +99,7 @@ def _save_load(kind: type[nn.Module], net: nn.Module, X: torch.Tensor) -> str:
     net.eval()
     restored.eval()
     same = torch.equal(net(X), restored(X))
-    return f"{len(net.state_dict())} tensors saved; reloaded copy {'matches' if same else 'DIFFERS'}"
+    return translate(_RELOADED_MATCHES if same else _RELOADED_DIFFERS, count=len(net.state_dict()))
 
 
 def _first(net: nn.Module, kind: type[nn.Module]) -> nn.Module:
@@ -97,7 +111,7 @@ def _first(net: nn.Module, kind: type[nn.Module]) -> nn.Module:
 def _children_printed(net: nn.Module) -> str:
     # print(net) puts each registered child on its own line as "  (name): ...".
     count = repr(net).count("\n  (")
-    return f"print(net) lists {count} child block{'' if count == 1 else 's'}"
+    return translate(_ONE_CHILD) if count == 1 else translate(_CHILDREN, count=count)
 
 
 def _evidence(kind: type[nn.Module], X: torch.Tensor) -> list[str]:
@@ -106,8 +120,8 @@ def _evidence(kind: type[nn.Module], X: torch.Tensor) -> list[str]:
         _params(net),
         _outcome(lambda: _optimizer_step(_build(kind), X)),
         _outcome(lambda: _save_load(kind, _build(kind), X)),
-        _outcome(lambda: f"first layer dtype after .to(float64): {_first(net.to(torch.float64), nn.Linear).weight.dtype}"),
-        _outcome(lambda: f"Dropout.training after .eval(): {_first(net.eval(), nn.Dropout).training}"),
+        _outcome(lambda: translate(_DTYPE_AFTER_TO, dtype=_first(net.to(torch.float64), nn.Linear).weight.dtype)),
+        _outcome(lambda: translate(_TRAINING_AFTER_EVAL, training=_first(net.eval(), nn.Dropout).training)),
         _outcome(lambda: _children_printed(net)),
     ]
 
@@ -129,10 +143,10 @@ def demonstrate_list_pitfall(seed: int = 0, *, module_keyed: bool = True) -> Pit
         ['parameters()', 'optimizer step']
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(BAD_SEED.format(seed=seed))
+        raise TypeError(translate(BAD_SEED, seed=seed))
     torch.manual_seed(seed)
     X = torch.rand(4, 20)
-    checks = ["parameters()", "optimizer step", "save + load", ".to(float64)", ".eval()", "print(net)"]
+    checks = ["parameters()", translate(_OPTIMIZER_STEP), translate(_SAVE_LOAD), ".to(float64)", ".eval()", "print(net)"]
     good, bad = _evidence(MySequential, X), _evidence(ListSequential, X)
     rows = [PitfallRow(c, g, b, g != b) for c, g, b in zip(checks, good, bad)]
     if not module_keyed:

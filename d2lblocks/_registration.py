@@ -9,32 +9,38 @@ from typing import Any
 
 from torch import nn
 
-NOT_A_BLOCK = (
+from .i18n import N_, Message, translate
+
+NOT_A_BLOCK = N_(
     "{owner} got {value!r} (type {type_name}) as block {position}, but every block must be an "
     "nn.Module such as nn.Linear(20, 256) or nn.ReLU(). {hint}"
 )
-_HINT_CLASS = "You passed the class itself; call it to build a block: {name}(...)."
-_HINT_FUNCTION = "You passed a function; pass the module it builds, or wrap it in a custom nn.Module."
-_HINT_SEQUENCE = "You passed a {kind}; unpack it with a star: {owner}(*blocks)."
-_HINT_OTHER = "Build the block first, e.g. nn.Linear(in_features, out_features)."
+_HINT_CLASS = N_("You passed the class itself; call it to build a block: {name}(...).")
+_HINT_FUNCTION = N_("You passed a function; pass the module it builds, or wrap it in a custom nn.Module.")
+_HINT_SEQUENCE = N_("You passed a {kind}; unpack it with a star: {owner}(*blocks).")
+_HINT_OTHER = N_("Build the block first, e.g. nn.Linear(in_features, out_features).")
 
 
-def describe_non_block(value: object, owner: str) -> str:
+def describe_non_block(value: object, owner: str | Message) -> str:
     """Say, in a student's words, why ``value`` is not a block and how to fix it."""
     if isinstance(value, type):
-        return _HINT_CLASS.format(name=value.__name__)
+        return translate(_HINT_CLASS, name=value.__name__)
     if isinstance(value, (list, tuple)):
-        return _HINT_SEQUENCE.format(kind=type(value).__name__, owner=owner)
+        return translate(_HINT_SEQUENCE, kind=type(value).__name__, owner=owner)
     if callable(value):
-        return _HINT_FUNCTION
-    return _HINT_OTHER
+        return translate(_HINT_FUNCTION)
+    return translate(_HINT_OTHER)
 
 
-def check_block(value: object, owner: str, position: object) -> nn.Module:
-    """Return ``value`` if it is an ``nn.Module``; otherwise raise a ``TypeError`` that teaches."""
+def check_block(value: object, owner: str | Message, position: object) -> nn.Module:
+    """Return ``value`` if it is an ``nn.Module``; otherwise raise a ``TypeError`` that teaches.
+
+    ``owner`` and ``position`` may be a ``Message``: words, rendered only if the error happens.
+    """
     if not isinstance(value, nn.Module):
         raise TypeError(
-            NOT_A_BLOCK.format(
+            translate(
+                NOT_A_BLOCK,
                 owner=owner,
                 value=value,
                 type_name=type(value).__name__,
@@ -58,10 +64,15 @@ def register_block(parent: nn.Module, name: str, block: object) -> nn.Module:
 
 
 # The one message for a function that takes a whole model (param_tree, show, find_unregistered, ...).
-NOT_A_MODULE = (
+NOT_A_MODULE = N_(
     "{function}() expects a PyTorch block (an nn.Module instance such as nn.Linear(20, 256) or an "
     "nn.Sequential), got {what}. {hint}"
 )
+_GOT_CLASS = N_("the class {name} itself")
+_GOT_SEQUENCE = N_("a {kind}")
+_HINT_CREATE = N_("Create the block first: {function}({name}()).")
+_HINT_WRAP = N_("Wrap the blocks first: {function}(nn.Sequential(*blocks)).")
+_HINT_BUILD = N_("Build a model first, e.g. {function}(nn.Sequential(nn.Linear(20, 256), nn.ReLU())).")
 
 
 def check_module(model: Any, function: str) -> None:
@@ -69,10 +80,12 @@ def check_module(model: Any, function: str) -> None:
     if isinstance(model, nn.Module):
         return
     if isinstance(model, type) and issubclass(model, nn.Module):
-        what, hint = f"the class {model.__name__} itself", f"Create the block first: {function}({model.__name__}())."
+        what = translate(_GOT_CLASS, name=model.__name__)
+        hint = translate(_HINT_CREATE, function=function, name=model.__name__)
     elif isinstance(model, (list, tuple)):
-        what, hint = f"a {type(model).__name__}", f"Wrap the blocks first: {function}(nn.Sequential(*blocks))."
+        what = translate(_GOT_SEQUENCE, kind=type(model).__name__)
+        hint = translate(_HINT_WRAP, function=function)
     else:
         what = f"{type(model).__name__} {model!r}"[:120]
-        hint = f"Build a model first, e.g. {function}(nn.Sequential(nn.Linear(20, 256), nn.ReLU()))."
-    raise TypeError(NOT_A_MODULE.format(function=function, what=what, hint=hint))
+        hint = translate(_HINT_BUILD, function=function)
+    raise TypeError(translate(NOT_A_MODULE, function=function, what=what, hint=hint))

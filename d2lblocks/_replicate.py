@@ -6,26 +6,29 @@ from collections.abc import Callable
 from torch import nn
 
 from ._registration import check_block, check_module
+from .i18n import N_, Message, translate
 
-BAD_COUNT = "replicate needs n, the number of blocks, as a whole number of at least 1; got {n!r}."
-INSTANCE_NOT_FACTORY = (
+BAD_COUNT = N_("replicate needs n, the number of blocks, as a whole number of at least 1; got {n!r}.")
+INSTANCE_NOT_FACTORY = N_(
     "replicate needs a factory that builds a new block on every call, but got an already built "
     "{type_name}. Pass a function instead, e.g. replicate(lambda: nn.Linear(8, 8), n)."
 )
-NOT_CALLABLE = (
+NOT_CALLABLE = N_(
     "replicate needs a zero-argument function that builds a block, got {value!r} of type "
     "{type_name}. Pass e.g. lambda: nn.Linear(8, 8)."
 )
-SAME_OBJECT_TWICE = (
+SAME_OBJECT_TWICE = N_(
     "block_factory returned the same {type_name} object on call {first} and call {again}; the {n} "
     "blocks would share one set of weights. Build a new block inside the factory, e.g. "
     "lambda: nn.Linear(8, 8), instead of returning an existing one."
 )
-SHARED_PARAMETERS = (
+SHARED_PARAMETERS = N_(
     "blocks {first} and {again} made by block_factory share the parameter {name!r}: the factory "
     "reuses a layer built outside it. Build every layer inside the factory."
 )
-
+# Where a bad block came from, in NOT_A_BLOCK's words: "replicate's block_factory got 42 ... as block from call 0".
+_FACTORY = Message(N_("replicate's block_factory"))
+_FROM_CALL = N_("from call {call}")
 
 def replicate(block_factory: Callable[[], nn.Module], n: int) -> nn.Sequential:
     """Chain ``n`` independent blocks, each built by its own call of ``block_factory``.
@@ -41,24 +44,25 @@ def replicate(block_factory: Callable[[], nn.Module], n: int) -> nn.Sequential:
         (3, False)
     """
     if isinstance(block_factory, nn.Module):
-        raise TypeError(INSTANCE_NOT_FACTORY.format(type_name=type(block_factory).__name__))
+        raise TypeError(translate(INSTANCE_NOT_FACTORY, type_name=type(block_factory).__name__))
     if not callable(block_factory):
-        raise TypeError(NOT_CALLABLE.format(value=block_factory, type_name=type(block_factory).__name__))
+        raise TypeError(translate(NOT_CALLABLE, value=block_factory, type_name=type(block_factory).__name__))
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(BAD_COUNT.format(n=n))
+        raise ValueError(translate(BAD_COUNT, n=n))
     blocks: list[nn.Module] = []  # also keeps every block alive, so the ids below stay unique
     call_of_block: dict[int, int] = {}
     owner_of_parameter: dict[int, tuple[int, str]] = {}
     for call in range(n):
-        block = check_block(block_factory(), "replicate's block_factory", f"from call {call}")
+        block = check_block(block_factory(), _FACTORY, Message(_FROM_CALL, {"call": call}))
         if id(block) in call_of_block:
             raise ValueError(
-                SAME_OBJECT_TWICE.format(type_name=type(block).__name__, first=call_of_block[id(block)], again=call, n=n)
+                translate(SAME_OBJECT_TWICE, type_name=type(block).__name__, first=call_of_block[id(block)], again=call, n=n)
             )
         call_of_block[id(block)] = call
         for name, parameter in block.named_parameters():
             if id(parameter) in owner_of_parameter:
-                raise ValueError(SHARED_PARAMETERS.format(first=owner_of_parameter[id(parameter)][0], again=call, name=name))
+                raise ValueError(translate(SHARED_PARAMETERS, first=owner_of_parameter[id(parameter)][0], again=call,
+                                           name=name))
             owner_of_parameter[id(parameter)] = (call, name)
         blocks.append(block)
     return nn.Sequential(*blocks)

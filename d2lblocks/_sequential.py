@@ -7,9 +7,11 @@ import torch
 from torch import nn
 
 from ._registration import register_block
+from .i18n import N_, translate
 
-INDEX_OUT_OF_RANGE = "MySequential has {length} blocks, so index {index} is out of range (use 0 to {last}, or -1 for the last)."
-BAD_INDEX = "MySequential indices must be integers or slices, got {index!r} of type {type_name}."
+INDEX_OUT_OF_RANGE = N_(
+    "MySequential has {length} blocks, so index {index} is out of range (use 0 to {last}, or -1 for the last).")
+BAD_INDEX = N_("MySequential indices must be integers or slices, got {index!r} of type {type_name}.")
 
 
 class MySequential(nn.Module):
@@ -60,11 +62,9 @@ class MySequential(nn.Module):
         if isinstance(index, slice):
             return MySequential(*blocks[index])
         if isinstance(index, bool) or not isinstance(index, int):
-            raise TypeError(BAD_INDEX.format(index=index, type_name=type(index).__name__))
+            raise TypeError(translate(BAD_INDEX, index=index, type_name=type(index).__name__))
         if not -len(blocks) <= index < len(blocks):
-            raise IndexError(
-                INDEX_OUT_OF_RANGE.format(length=len(blocks), index=index, last=len(blocks) - 1)
-            )
+            raise IndexError(translate(INDEX_OUT_OF_RANGE, length=len(blocks), index=index, last=len(blocks) - 1))
         return blocks[index]
 
     def __len__(self) -> int:

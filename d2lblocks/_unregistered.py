@@ -9,37 +9,47 @@ import torch
 from torch import nn
 
 from ._registration import check_module
+from .i18n import N_, translate
 
 # Attributes every nn.Module has; they hold PyTorch's own bookkeeping, not user state.
 _MODULE_INTERNALS = frozenset(nn.Module().__dict__)
 _MAX_DEPTH = 4  # containers nested deeper than this are not user state worth walking
 
 _CONSEQUENCE = {
-    "module": (
+    "module": N_(
         "parameters(), state_dict(), .to() and .eval() cannot see this {type_name} ({count:,} "
         "parameters): the optimizer never trains it, saving loses it, .to() leaves it on the old "
         "device and .eval()/.train() do not reach it"
     ),
-    "parameter": "parameters() and state_dict() cannot see it: the optimizer never updates it and saving loses it",
-    "tensor": ("state_dict() does not save it and .to() does not move it, so it is lost on save/load and stays "
-               "behind on the old device or dtype"),
+    "parameter": N_("parameters() and state_dict() cannot see it: the optimizer never updates it and saving loses it"),
+    "tensor": N_("state_dict() does not save it and .to() does not move it, so it is lost on save/load and stays "
+                 "behind on the old device or dtype"),
 }
 _FIX = {
-    ("module", "list"): "store the blocks in nn.ModuleList([...]) (or nn.Sequential) instead of a Python list",
-    ("module", "tuple"): "store the blocks in nn.ModuleList([...]) (or nn.Sequential) instead of a tuple",
-    ("module", "set"): "store the blocks in nn.ModuleList([...]); a set also loses their order",
-    ("module", "dict"): "store the blocks in nn.ModuleDict({{...}}) instead of a Python dict",
-    ("module", "attribute"): "assign it normally (self.name = block) after calling super().__init__()",
-    ("parameter", "list"): "store them in nn.ParameterList([...])",
-    ("parameter", "tuple"): "store them in nn.ParameterList([...])",
-    ("parameter", "set"): "store them in nn.ParameterList([...])",
-    ("parameter", "dict"): "store them in nn.ParameterDict({{...}})",
-    ("parameter", "attribute"): "assign it as self.name = nn.Parameter(...) after super().__init__()",
-    ("tensor", "attribute"): ("register it with self.register_buffer({name!r}, tensor) "
-                              "(persistent=False if it should not be saved)"),
-    ("trainable", "attribute"): "wrap it in nn.Parameter(...) so it is trained and saved",
+    ("module", "list"): N_("store the blocks in nn.ModuleList([...]) (or nn.Sequential) instead of a Python list"),
+    ("module", "tuple"): N_("store the blocks in nn.ModuleList([...]) (or nn.Sequential) instead of a tuple"),
+    ("module", "set"): N_("store the blocks in nn.ModuleList([...]); a set also loses their order"),
+    ("module", "dict"): N_("store the blocks in nn.ModuleDict({{...}}) instead of a Python dict"),
+    ("module", "attribute"): N_("assign it normally (self.name = block) after calling super().__init__()"),
+    ("parameter", "list"): N_("store them in nn.ParameterList([...])"),
+    ("parameter", "tuple"): N_("store them in nn.ParameterList([...])"),
+    ("parameter", "set"): N_("store them in nn.ParameterList([...])"),
+    ("parameter", "dict"): N_("store them in nn.ParameterDict({{...}})"),
+    ("parameter", "attribute"): N_("assign it as self.name = nn.Parameter(...) after super().__init__()"),
+    ("tensor", "attribute"): N_("register it with self.register_buffer({name!r}, tensor) "
+                                "(persistent=False if it should not be saved)"),
+    ("trainable", "attribute"): N_("wrap it in nn.Parameter(...) so it is trained and saved"),
 }
-_FIX_TENSOR_IN_CONTAINER = "register each tensor with self.register_buffer(name, tensor), or stack them into one buffer"
+_FIX_TENSOR_IN_CONTAINER = N_("register each tensor with self.register_buffer(name, tensor), or stack them into one buffer")
+# The words of the printout; kinds are the student's nouns, containers stay Python's names.
+_KIND = {"module": N_("module"), "parameter": N_("parameter"), "tensor": N_("tensor")}
+_HELD_IN = N_("{path}: {what} held in a {container}")
+_HELD_AS_ATTRIBUTE = N_("{path}: {what} held as a plain attribute")
+_WHY = N_("why it matters: {consequence}")
+FIX_LINE = N_("fix: {fix}")
+_NOTHING_HIDDEN = N_("find_unregistered: nothing hidden; PyTorch sees every block and tensor in this model.")
+_ONE_HIDDEN = N_("find_unregistered: 1 thing PyTorch cannot see")
+_SOME_HIDDEN = N_("find_unregistered: {count} things PyTorch cannot see")
 
 
 @dataclass(frozen=True)
@@ -53,16 +63,18 @@ class Unregistered:
     kind: str          # "module", "parameter" or "tensor"
     container: str     # "list", "tuple", "dict", "set" or "attribute"
     type_name: str
-    consequence: str
+    consequence: str   # in the language in force when find_unregistered ran
     fix: str
     obj: Any = field(compare=False, repr=False)
 
     def __str__(self) -> str:
-        where = f"in a {self.container}" if self.container != "attribute" else "as a plain attribute"
+        kind = translate(_KIND[self.kind])
         # "Tensor tensor" says nothing twice: name the kind once when the type is just that kind.
-        what = self.kind if self.type_name.lower() == self.kind else f"{self.type_name} {self.kind}"
-        return (f"{self.path}: {what} held {where}\n"
-                f"    why it matters: {self.consequence}\n    fix: {self.fix}")
+        what = kind if self.type_name.lower() == self.kind else f"{self.type_name} {kind}"
+        held = (translate(_HELD_AS_ATTRIBUTE, path=self.path, what=what) if self.container == "attribute"
+                else translate(_HELD_IN, path=self.path, what=what, container=self.container))
+        return (f"{held}\n    {translate(_WHY, consequence=self.consequence)}\n"
+                f"    {translate(FIX_LINE, fix=self.fix)}")
 
 
 class UnregisteredReport(tuple):
@@ -70,8 +82,8 @@ class UnregisteredReport(tuple):
 
     def __repr__(self) -> str:
         if not self:
-            return "find_unregistered: nothing hidden; PyTorch sees every block and tensor in this model."
-        lines = [f"find_unregistered: {len(self)} thing{'' if len(self) == 1 else 's'} PyTorch cannot see"]
+            return translate(_NOTHING_HIDDEN)
+        lines = [translate(_ONE_HIDDEN) if len(self) == 1 else translate(_SOME_HIDDEN, count=len(self))]
         lines += [f"  {finding}" for finding in self]
         return "\n".join(lines)
 
@@ -154,16 +166,16 @@ def _finding(owner_path: str, module_path: str, attribute: str, accessor: str, c
     if isinstance(obj, nn.Module):
         kind = "module"
         count = sum(p.numel() for p in obj.parameters() if not isinstance(p, nn.parameter.UninitializedParameter))
-        consequence = _CONSEQUENCE["module"].format(type_name=type(obj).__name__, count=count)
+        consequence = translate(_CONSEQUENCE["module"], type_name=type(obj).__name__, count=count)
     else:
         kind = "parameter" if isinstance(obj, nn.Parameter) else "tensor"
-        consequence = _CONSEQUENCE[kind]
+        consequence = translate(_CONSEQUENCE[kind])
     if kind == "tensor" and container != "attribute":
-        fix = _FIX_TENSOR_IN_CONTAINER
+        fix = translate(_FIX_TENSOR_IN_CONTAINER)
     elif kind == "tensor" and obj.requires_grad:
-        fix = _FIX[("trainable", "attribute")]
+        fix = translate(_FIX[("trainable", "attribute")])
     else:
-        fix = _FIX[(kind, container)].format(name=attribute)
+        fix = translate(_FIX[(kind, container)], name=attribute)
     return Unregistered(
         path=f"{owner_path}.{accessor}",
         module_path=module_path,

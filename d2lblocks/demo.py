@@ -5,6 +5,13 @@ import torch
 
 from . import MLP, FixedHiddenMLP, MySequential, NestMLP, Parallel, chimera, find_unregistered, replicate, try_gpu
 from ._pitfalls import ListSequential
+from .i18n import N_, columns, pad, translate
+
+_DEVICE = N_("device: {device}")
+_MODEL = N_("model")
+_OUTPUT_SHAPE = N_("output shape")
+_PARAMETERS = N_("parameters")
+_LIST_PITFALL = N_("A Sequential that keeps its blocks in a Python list:")
 
 
 def _models() -> dict[str, torch.nn.Module]:
@@ -24,8 +31,9 @@ def main() -> None:
     device = try_gpu()
     torch.manual_seed(0)
     X = torch.rand(2, 20, device=device)
-    print(f"device: {device}")
-    print(f"{'model':<28} {'output shape':<14} {'parameters':>10}")
+    print(translate(_DEVICE, device=device))
+    parameters = translate(_PARAMETERS)
+    print(f"{pad(translate(_MODEL), 28)} {pad(translate(_OUTPUT_SHAPE), 14)} {' ' * (10 - columns(parameters))}{parameters}")
     for name, model in _models().items():
         model = model.to(device)
         with torch.no_grad():
@@ -33,7 +41,7 @@ def main() -> None:
         count = sum(p.numel() for p in model.parameters())
         print(f"{name:<28} {str(shape):<14} {count:>10,}")
     print()
-    print("A Sequential that keeps its blocks in a Python list:")
+    print(translate(_LIST_PITFALL))
     print(find_unregistered(ListSequential(torch.nn.Linear(20, 256), torch.nn.ReLU())))
 
 

@@ -6,9 +6,12 @@ from typing import Any
 from torch import nn
 
 from .._registration import check_module
+from ..i18n import N_, translate
 from ._build import build_tree
 from ._calls import CALLS_NOTE, count_calls
 from ._tree import ParamTree
+
+BAD_NAME = N_("name must be a Python identifier such as 'net', got {name!r}")
 
 
 def param_tree(model: nn.Module, example_input: Any = None, *, name: str = "net") -> ParamTree:
@@ -30,7 +33,7 @@ def param_tree(model: nn.Module, example_input: Any = None, *, name: str = "net"
     """
     check_module(model, "param_tree")
     if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name must be a Python identifier such as 'net', got {name!r}")
+        raise ValueError(translate(BAD_NAME, name=name))
     if example_input is None:
         return build_tree(model, name)
     calls, keep_alive = count_calls(model, example_input)

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
+from ..i18n import N_, translate
 from ._model import Repeat, TensorInfo, TreeNode
 from ._totals import Totals
 from ._tree import ParamTree
@@ -41,7 +42,7 @@ def child_path(parent: str, name: str) -> str:
     return f"{parent}[{name}]" if name.isdigit() else f"{parent}.{name}"
 
 
-NON_STRING_KEY = (
+NON_STRING_KEY = N_(
     "param_tree(): a {owner} registers a child under the key {key!r} of type {key_type}, not under a string "
     "name, so parameters(), state_dict() and print() fail with TypeError. Register children with "
     "self.add_module(str(index), block) or self._modules[str(index)] = block."
@@ -57,8 +58,8 @@ def _check_names(model: nn.Module) -> None:
         seen.add(id(module))
         for key, child in module._modules.items():
             if not isinstance(key, str):
-                raise TypeError(NON_STRING_KEY.format(owner=type(module).__name__, key=key,
-                                                      key_type=type(key).__name__))
+                raise TypeError(translate(NON_STRING_KEY, owner=type(module).__name__, key=key,
+                                          key_type=type(key).__name__))
             if child is not None:
                 stack.append(child)
 

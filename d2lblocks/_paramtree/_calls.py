@@ -13,13 +13,16 @@ from typing import Any
 import torch
 from torch import nn
 
-CALLS_NOTE = ("call counts from one forward pass of the example input on a copy of the model (no_grad); "
-              "the model itself was not run")
-FORWARD_FAILED = (
+from ..i18n import N_, translate
+
+# A msgid, kept as such in the tree (calls_note) and said in the language in force when shown.
+CALLS_NOTE = N_("call counts from one forward pass of the example input on a copy of the model (no_grad); "
+                "the model itself was not run")
+FORWARD_FAILED = N_(
     "param_tree(): the example input could not go through the model: {error}. Pass an input the model accepts, "
     "e.g. torch.rand(2, 20) for a model whose first layer is nn.Linear(20, ...), or leave example_input out."
 )
-NOT_COPYABLE = (
+NOT_COPYABLE = N_(
     "param_tree(): call counts run the example input through a copy of the model, and copy.deepcopy(model) "
     "failed: {error}. Leave example_input out to build the tree without call counts."
 )
@@ -34,7 +37,7 @@ def count_calls(model: nn.Module, example_input: Any) -> tuple[dict[int, int], A
     try:
         clone = copy.deepcopy(model, memo)
     except Exception as error:  # any object in the model may refuse to be copied
-        raise TypeError(NOT_COPYABLE.format(error=error)) from error
+        raise TypeError(translate(NOT_COPYABLE, error=error)) from error
     originals = {id(copied): original_id for original_id, copied in memo.items() if isinstance(copied, nn.Module)}
     counts: dict[int, int] = {}
 
@@ -53,7 +56,7 @@ def count_calls(model: nn.Module, example_input: Any) -> tuple[dict[int, int], A
             else:
                 clone(example_input)
     except Exception as error:
-        raise ValueError(FORWARD_FAILED.format(error=error)) from error
+        raise ValueError(translate(FORWARD_FAILED, error=error)) from error
     finally:
         hook.remove()
     return counts, memo

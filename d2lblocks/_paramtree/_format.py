@@ -1,21 +1,44 @@
-"""Number formatting and the meaning of each badge, shared by every view."""
+"""Number formatting, and each badge's word and meaning, shared by every view."""
 from __future__ import annotations
 
+from ..i18n import N_, gettext, translate
+
+# Badges are known by these names in the data (TreeNode.badges, CSS classes); views show the word.
+BADGE_LABELS = {
+    "shared": N_("shared"),
+    "reused": N_("reused"),
+    "unregistered": N_("unregistered"),
+    "constant": N_("constant"),
+    "lazy": N_("lazy"),
+    "frozen": N_("frozen"),
+}
 # What each badge tells a student, shown as a tooltip in HTML and in the widget.
 BADGE_HELP = {
-    "shared": "the same object is reachable by more than one path; it is counted once",
-    "reused": "this module runs more than once in one forward pass (its parameters are used again)",
-    "unregistered": "PyTorch cannot see this: it is missing from parameters(), state_dict() and .to(device)",
-    "constant": "a tensor that is not a parameter: the optimizer never changes it",
-    "lazy": "uninitialised lazy parameter: its shape is fixed by the first forward pass",
-    "frozen": "requires_grad=False: gradients are not computed, training leaves it unchanged",
+    "shared": N_("the same object is reachable by more than one path; it is counted once"),
+    "reused": N_("this module runs more than once in one forward pass (its parameters are used again)"),
+    "unregistered": N_("PyTorch cannot see this: it is missing from parameters(), state_dict() and .to(device)"),
+    "constant": N_("a tensor that is not a parameter: the optimizer never changes it"),
+    "lazy": N_("uninitialised lazy parameter: its shape is fixed by the first forward pass"),
+    "frozen": N_("requires_grad=False: gradients are not computed, training leaves it unchanged"),
 }
 BADGE_ORDER = tuple(BADGE_HELP)
+_ONE_PARAM = N_("1 param")
+_PARAMS = N_("{count} params")
+
+
+def badge_label(name: str) -> str:
+    """The badge's word in the language in force: ``'shared'``, or ``'共有'`` in Japanese."""
+    return gettext(BADGE_LABELS[name])
+
+
+def badge_help(name: str) -> str:
+    """What the badge means, in the language in force."""
+    return gettext(BADGE_HELP[name])
 
 
 def params(n: int) -> str:
     """``'1 param'``, ``'1,280 params'``: a parameter count with its noun in the right number."""
-    return f"{n:,} param{'' if n == 1 else 's'}"
+    return translate(_ONE_PARAM) if n == 1 else translate(_PARAMS, count=count(n))
 
 
 def count(n: int) -> str:

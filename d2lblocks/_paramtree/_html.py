@@ -9,9 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from html import escape as _escape
 
+from ..i18n import N_, get_language, translate
 from . import _format as fmt
 from ._model import TensorInfo, TreeData, TreeNode, child_groups
-from ._text import node_summary, tensor_summary, tree_notes
+from ._text import ALSO_AT, FIX_LINE, PARAMS_EACH, node_summary, tensor_summary, tree_notes
 
 BADGE_COLORS = {"shared": "#8250df", "reused": "#0969da", "unregistered": "#cf222e",
                 "constant": "#6e7781", "lazy": "#9a6700", "frozen": "#1b7c83"}
@@ -23,6 +24,11 @@ CSS = (
     + "".join(f".d2lpt .b-{name}{{background:{color}}}" for name, color in BADGE_COLORS.items())
 )
 
+
+BAD_MAX_ROWS = N_("max_rows must be a positive whole number such as 3000, got {max_rows!r}")
+_TOTALS = N_("{count} parameters (each counted once) in {modules} modules")
+_MORE_ROWS = N_("{count} more rows not shown; use d2lblocks.show(model) to browse them.")
+_SAME_STRUCTURE = N_("same structure as {path}")
 
 # Names, shapes and summaries repeat across a model's layers: escape each distinct text once.
 escape = lru_cache(maxsize=8192)(_escape)
@@ -43,30 +49,30 @@ class _Rows:
 
 
 @lru_cache(maxsize=256)
-def _badge_spans(badges: frozenset) -> str:
-    return "".join(f'<span class="b b-{b}" title="{escape(fmt.BADGE_HELP[b])}">{b}</span>' for b in fmt.ordered(badges))
+def _badge_spans(badges: frozenset, lang: str) -> str:  # lang: a cache key, the words depend on it
+    return "".join(f'<span class="b b-{b}" title="{escape(fmt.badge_help(b))}">{escape(fmt.badge_label(b))}</span>'
+                   for b in fmt.ordered(badges))
 
 
 def badges_html(badges, shared_paths=()) -> str:
-    html = _badge_spans(frozenset(badges)) if badges else ""
+    html = _badge_spans(frozenset(badges), get_language()) if badges else ""
     if shared_paths:
-        html += f' <span class="p">also at {escape(", ".join(shared_paths))}</span>'
+        html += f' <span class="p">{escape(translate(ALSO_AT, paths=", ".join(shared_paths)))}</span>'
     return html
 
 
 def render_html(tree: TreeData, *, max_rows: int = 3000) -> str:
     if not isinstance(max_rows, int) or max_rows < 1:
-        raise ValueError(f"max_rows must be a positive whole number such as 3000, got {max_rows!r}")
+        raise ValueError(translate(BAD_MAX_ROWS, max_rows=max_rows))
     rows = _Rows(max_rows)
     root = tree.root
-    out = [f'<div class="d2lpt"><style>{CSS}</style>']
-    totals = f"{fmt.count(tree.num_params)} parameters (each counted once) in {tree.num_modules} modules"
+    out = [f'<div class="d2lpt" lang="{get_language()}"><style>{CSS}</style>']
+    totals = translate(_TOTALS, count=fmt.count(tree.num_params), modules=tree.num_modules)
     if root.param_bytes:
         totals += f", {fmt.bytes_by_dtype(root.param_bytes)}"
     out.append(f'<div class="p">{escape(totals)}</div>')
     _node(root, out, rows, open_=True)
-    notes = [(False, f"{rows.skipped:,} more rows not shown; use d2lblocks.show(model) to browse them.")] \
-        if rows.skipped else []
+    notes = [(False, translate(_MORE_ROWS, count=fmt.count(rows.skipped)))] if rows.skipped else []
     out += [f'<div class="{"w" if warning else "p"}">{escape(note)}</div>' for warning, note in notes + tree_notes(tree)]
     out.append("</div>")
     return "".join(out)
@@ -81,7 +87,7 @@ def _explain(item, out) -> None:
     if item.consequence:
         out.append(f'<div class="t w">{escape(item.consequence)}</div>')
     if item.fix:
-        out.append(f'<div class="t w">fix: {escape(item.fix)}</div>')
+        out.append(f'<div class="t w">{escape(translate(FIX_LINE, fix=item.fix))}</div>')
 
 
 def _node(node: TreeNode, out: list, rows: _Rows, open_: bool = False) -> None:
@@ -103,13 +109,13 @@ def _node(node: TreeNode, out: list, rows: _Rows, open_: bool = False) -> None:
         if not rows.take():
             continue
         out.append(f"<details><summary><b>{escape(span)}</b>: {run.count} × {escape(run.type_name)} "
-                   f'<span class="p">{fmt.short_count(run.params_each)} params each</span>'
+                   f'<span class="p">{escape(translate(PARAMS_EACH, count=fmt.short_count(run.params_each)))}</span>'
                    f"{badges_html(members[0].badges)}</summary>")
         _node(members[0], out, rows)
         for member in members[1:]:  # identical by construction: one line each keeps big models small
             if rows.take():
-                out.append(f'<div class="l">{_label(member)} <span class="p">same structure as '
-                           f"{escape(members[0].path)}</span></div>")
+                same = escape(translate(_SAME_STRUCTURE, path=members[0].path))
+                out.append(f'<div class="l">{_label(member)} <span class="p">{same}</span></div>')
         out.append("</details>")
     out.append("</details>")
 

@@ -12,10 +12,13 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
-NO_SUCH_PATH = (
+from ..i18n import N_, translate
+
+NO_SUCH_PATH = N_(
     "the tree has no node or tensor at path {path!r}. Paths look like 'net[0].net[2].weight' "
     "(root named 'net'); did you mean {suggestion}?"
 )
+_ONE_OF = N_("one of {paths}")
 
 
 class TensorInfo(NamedTuple):
@@ -116,8 +119,9 @@ class TreeData:
             return self._index[path]
         except KeyError:
             close = difflib.get_close_matches(str(path), list(self._index), n=1)
-            raise KeyError(NO_SUCH_PATH.format(path=path, suggestion=repr(close[0]) if close else "one of "
-                                               + ", ".join(repr(p) for p in list(self._index)[:3]))) from None
+            suggestion = repr(close[0]) if close else translate(
+                _ONE_OF, paths=", ".join(repr(p) for p in list(self._index)[:3]))
+            raise KeyError(translate(NO_SUCH_PATH, path=path, suggestion=suggestion)) from None
 
     def nodes(self) -> Iterator[TreeNode]:
         """Every module node, depth first."""

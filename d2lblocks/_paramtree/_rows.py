@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 
+from ..i18n import N_, translate
 from . import _format as fmt
 from ._model import Repeat, TensorInfo, TreeData, TreeNode, child_groups
 from ._stats import tensor_stats
-from ._text import node_summary, tensor_summary
+from ._text import PARAMS_EACH, node_summary, tensor_summary
 
-MORE_ROWS = "… {n} more rows hidden; type part of a path in the filter to find them"
+MORE_ROWS = N_("… {n} more rows hidden; type part of a path in the filter to find them")
+SOME_MORE_ROWS = N_("… some more rows hidden; type part of a path in the filter to find them")
 
 
 def _node_row(node: TreeNode, depth: int, open_: bool) -> dict:
@@ -28,7 +30,7 @@ def _tensor_row(t: TensorInfo, depth: int) -> dict:
 
 def _repeat_row(run: Repeat, members, span: str, depth: int, open_: bool) -> dict:
     return {"id": span, "kind": "repeat", "depth": depth, "label": span, "type": f"{run.count} × {run.type_name}",
-            "info": f"{fmt.short_count(run.params_each)} params each", "badges": fmt.ordered(members[0].badges),
+            "info": translate(PARAMS_EACH, count=fmt.short_count(run.params_each)), "badges": fmt.ordered(members[0].badges),
             "expandable": True, "open": open_}
 
 
@@ -43,7 +45,8 @@ def visible_rows(tree: TreeData, expanded, query: str = "", max_rows: int = 400)
     if len(rows) > max_rows:
         hidden = (len(rows) - max_rows) if query else None
         rows = rows[:max_rows]
-        rows.append({"id": "", "kind": "more", "depth": 0, "label": MORE_ROWS.format(n=hidden or "some"),
+        more = translate(MORE_ROWS, n=hidden) if hidden else translate(SOME_MORE_ROWS)
+        rows.append({"id": "", "kind": "more", "depth": 0, "label": more,
                      "info": "", "type": "", "badges": [], "expandable": False, "open": False})
     return rows
 
@@ -93,7 +96,8 @@ def details(tree: TreeData, path: str, bins: int = 24) -> dict:
         item = tree[path]
     except KeyError as error:
         return {"kind": "missing", "path": path, "error": str(error.args[0])}
-    common = {"path": path, "badges": [{"name": b, "help": fmt.BADGE_HELP[b]} for b in fmt.ordered(item.badges)],
+    common = {"path": path, "badges": [{"name": b, "label": fmt.badge_label(b), "help": fmt.badge_help(b)}
+                                       for b in fmt.ordered(item.badges)],
               "shared_paths": list(item.shared_paths), "consequence": item.consequence, "fix": item.fix}
     if isinstance(item, TreeNode):
         return {**common, "kind": "module", "type": item.type_name, "params": fmt.count(item.num_params),

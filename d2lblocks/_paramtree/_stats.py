@@ -7,9 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..i18n import N_, translate
 from ._model import TensorInfo
 
-NO_VALUES = "{path} has no values to summarise: {reason}."
+NO_VALUES = N_("{path} has no values to summarise: {reason}.")
+_LAZY = N_("it is an uninitialised lazy parameter; run one forward pass to give it a shape and values")
+_META = N_("it lives on the meta device, which stores shapes only; build the model on 'cpu' or a GPU to see values")
+BAD_BINS = N_("bins must be a positive whole number such as 30, got {bins!r}")
+_SUMMARY = N_("{path}: mean {mean:.4g}, std {std:.4g}, min {min:.4g}, max {max:.4g}, {zeros:.1%} zeros, {grad}")
+_NO_GRADIENT = N_("no gradient")
+_GRAD_NORM = N_("grad norm {norm:.4g}")
 
 
 @dataclass(frozen=True)
@@ -38,20 +45,18 @@ class TensorStats:
     edges: tuple[float, ...]
 
     def __str__(self) -> str:
-        grad = "no gradient" if self.grad_norm is None else f"grad norm {self.grad_norm:.4g}"
-        return (f"{self.path}: mean {self.mean:.4g}, std {self.std:.4g}, min {self.min:.4g}, max {self.max:.4g}, "
-                f"{self.zero_fraction:.1%} zeros, {grad}")
+        grad = translate(_NO_GRADIENT) if self.grad_norm is None else translate(_GRAD_NORM, norm=self.grad_norm)
+        return translate(_SUMMARY, path=self.path, mean=self.mean, std=self.std, min=self.min, max=self.max,
+                         zeros=self.zero_fraction, grad=grad)
 
 
 def tensor_stats(info: TensorInfo, tensor: torch.Tensor, bins: int = 30) -> TensorStats:
     if "lazy" in info.badges:
-        raise ValueError(NO_VALUES.format(path=info.path, reason="it is an uninitialised lazy parameter; "
-                                          "run one forward pass to give it a shape and values"))
+        raise ValueError(translate(NO_VALUES, path=info.path, reason=translate(_LAZY)))
     if tensor.device.type == "meta":
-        raise ValueError(NO_VALUES.format(path=info.path, reason="it lives on the meta device, which stores "
-                                          "shapes only; build the model on 'cpu' or a GPU to see values"))
+        raise ValueError(translate(NO_VALUES, path=info.path, reason=translate(_META)))
     if not isinstance(bins, int) or bins < 1:
-        raise ValueError(f"bins must be a positive whole number such as 30, got {bins!r}")
+        raise ValueError(translate(BAD_BINS, bins=bins))
     values = tensor.detach()
     values = (values.abs() if values.is_complex() else values).to(torch.float32).flatten()
     grad = tensor.grad if isinstance(tensor, torch.nn.Parameter) else None

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import N_, translate
 from ._html import render_html
 from ._model import TensorInfo, TreeData
 from ._stats import TensorStats, tensor_stats
 from ._text import render_text
+
+NOT_A_TENSOR = N_("{path!r} is a module ({type_name}); statistics are per tensor, e.g. tree.stats({example!r})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +53,6 @@ class ParamTree(TreeData):
         """Statistics and a histogram of the tensor at ``path``, computed now (see ``TensorStats``)."""
         info = self[path]
         if not isinstance(info, TensorInfo):
-            raise TypeError(f"{path!r} is a module ({info.type_name}); statistics are per tensor, e.g. "
-                            f"tree.stats({(info.tensors[0].path if info.tensors else path + '.weight')!r})")
+            example = info.tensors[0].path if info.tensors else path + ".weight"
+            raise TypeError(translate(NOT_A_TENSOR, path=path, type_name=info.type_name, example=example))
         return tensor_stats(info, self._objects[info.key], bins=bins)

@@ -3,7 +3,9 @@
 The browser side (``d2lblocks/static/paramtree.js``) only draws ``rows`` and
 ``details`` and writes back ``expanded``, ``selected`` and ``query``; which rows
 are visible and what a click shows are decided here, in Python, from the
-snapshot. The ES module is inlined, so nothing is fetched from the network.
+snapshot. Even its words come from here (``labels``, in the language in force),
+so the catalogue is the one place they are written. The ES module is inlined,
+so nothing is fetched from the network.
 """
 from __future__ import annotations
 
@@ -14,14 +16,45 @@ import anywidget
 import traitlets
 
 from .._registration import check_module
+from ..i18n import N_, get_language, gettext, translate
 from . import _format as fmt
 from ._build import build_tree
 from ._calls import CALLS_NOTE, count_calls
 from ._rows import details, visible_rows
-from ._text import tree_notes
+from ._text import ALSO_AT, FIX_LINE, tree_notes
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 FALLBACK_ROWS = 1500  # rows of static HTML carried for notebooks opened without a kernel
+SUMMARY = N_("{path}: {type_name} · {count} parameters (each counted once) · {modules} modules · {size}")
+# What paramtree.js writes on screen, by key; "also_at" and "fix" keep their {placeholder} for it to fill.
+LABELS = {
+    "details_hint": N_("Click a row to see its details."),
+    "filter": N_("filter by path, e.g. weight or net[0]"),
+    "type": N_("type"),
+    "parameters": N_("parameters"),
+    "own_parameters": N_("own parameters"),
+    "memory": N_("memory"),
+    "buffers": N_("buffers"),
+    "invisible_params": N_("invisible params"),
+    "calls": N_("calls in forward"),
+    "tensors": N_("tensors"),
+    "role": N_("role"),
+    "shape": N_("shape"),
+    "elements": N_("elements"),
+    "mean": N_("mean"),
+    "std": N_("std"),
+    "min": N_("min"),
+    "max": N_("max"),
+    "zeros": N_("zeros"),
+    "grad_norm": N_("grad norm"),
+    "no_gradient": N_("no gradient"),
+    "repeats": N_("repeats"),
+    "parameters_each": N_("parameters each"),
+    "first": N_("first"),
+    "also_at": ALSO_AT,
+    "fix": FIX_LINE,
+}
+ROLES = {"parameter": N_("parameter"), "buffer": N_("buffer"), "unregistered": N_("unregistered")}
 
 
 class ParamTreeWidget(anywidget.AnyWidget):
@@ -29,7 +62,8 @@ class ParamTreeWidget(anywidget.AnyWidget):
 
     Badges mark shared, reused, unregistered, constant, lazy and frozen entries;
     a tensor's details include its statistics and a histogram, computed on click.
-    Call :meth:`refresh` after a training step to see the new values.
+    Call :meth:`refresh` after a training step to see the new values; it also
+    picks up a language changed with ``d2lblocks.set_language`` since.
 
     Example::
 
@@ -46,6 +80,8 @@ class ParamTreeWidget(anywidget.AnyWidget):
 
     summary = traitlets.Unicode(help="one line of totals shown above the tree").tag(sync=True)
     notes = traitlets.List(traitlets.Unicode(), help="warnings shown under the totals").tag(sync=True)
+    note_warnings = traitlets.List(traitlets.Bool(), help="per note: a warning (red) or information").tag(sync=True)
+    labels = traitlets.Dict(help="the words the browser shows, in the language in force").tag(sync=True)
     rows = traitlets.List(traitlets.Dict(), help="the visible rows, top to bottom").tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode(), help="ids (paths) of the expanded rows").tag(sync=True)
     selected = traitlets.Unicode("", help="id (path) of the row whose details are shown").tag(sync=True)
@@ -62,8 +98,10 @@ class ParamTreeWidget(anywidget.AnyWidget):
         self._tree = tree = self._build()
         expanded = [tree.root.path]
         kwargs.setdefault("max_rows", 400)
+        notes = tree_notes(tree)
         super().__init__(expanded=expanded, rows=visible_rows(tree, expanded, "", kwargs["max_rows"]),
-                         summary=_summary(tree), notes=[note for _, note in tree_notes(tree)], **kwargs)
+                         summary=_summary(tree), notes=[note for _, note in notes],
+                         note_warnings=[warning for warning, _ in notes], labels=_labels(), **kwargs)
         self.observe(lambda _: self._redraw(), names=["expanded", "query", "max_rows"])
         self.observe(lambda _: self._show_details(), names=["selected"])
 
@@ -94,8 +132,10 @@ class ParamTreeWidget(anywidget.AnyWidget):
 
     def _redraw(self) -> None:
         tree = self._tree
+        notes = tree_notes(tree)
+        self.labels = _labels()
         self.summary = _summary(tree)
-        self.notes = [note for _, note in tree_notes(tree)]
+        self.notes, self.note_warnings = [note for _, note in notes], [warning for warning, _ in notes]
         self.rows = visible_rows(tree, self.expanded, self.query, self.max_rows)
 
     def _show_details(self) -> None:
@@ -113,5 +153,11 @@ class ParamTreeWidget(anywidget.AnyWidget):
 
 
 def _summary(tree) -> str:
-    return (f"{tree.root.path}: {tree.root.type_name} · {fmt.count(tree.num_params)} parameters (each counted once)"
-            f" · {tree.num_modules} modules · {fmt.bytes_by_dtype(tree.root.param_bytes)}")
+    return translate(SUMMARY, path=tree.root.path, type_name=tree.root.type_name, count=fmt.count(tree.num_params),
+                     modules=tree.num_modules, size=fmt.bytes_by_dtype(tree.root.param_bytes))
+
+
+def _labels() -> dict:
+    return {**{key: gettext(msgid) for key, msgid in LABELS.items()},
+            "badges": {name: fmt.badge_label(name) for name in fmt.BADGE_ORDER},
+            "roles": {role: gettext(msgid) for role, msgid in ROLES.items()}, "lang": get_language()}

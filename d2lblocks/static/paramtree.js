@@ -1,5 +1,6 @@
 // Browser side of d2lblocks.show(): draws the rows and details computed in Python
 // and writes back what the user clicked (expanded, selected) and typed (query).
+// Every word it shows comes from the `labels` state, in the language chosen in Python.
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -7,10 +8,15 @@ function el(tag, cls, text) {
   return node;
 }
 
-function badge(name, help) {
-  const b = el("span", "d2lpt-badge d2lpt-b-" + name, name);
+function badge(labels, name, help) {
+  const b = el("span", "d2lpt-badge d2lpt-b-" + name, (labels.badges || {})[name] || name);
   if (help) b.title = help;
   return b;
+}
+
+// "also at {paths}" with {paths} filled: the catalogue's placeholders, filled here.
+function fill(template, fields) {
+  return String(template).replace(/\{(\w+)\}/g, (whole, key) => (key in fields ? fields[key] : whole));
 }
 
 function fmt(x) {
@@ -52,38 +58,37 @@ function table(pairs) {
   return t;
 }
 
-function drawDetails(box, d) {
+function drawDetails(box, d, L) {
   box.replaceChildren();
-  if (!d || !d.kind) { box.append(el("div", "d2lpt-info", "Click a row to see its details.")); return; }
+  if (!d || !d.kind) { box.append(el("div", "d2lpt-info", L.details_hint)); return; }
   box.append(el("div", "", d.path));
-  (d.badges || []).forEach((b) => box.append(badge(b.name, b.help), el("div", "d2lpt-info", b.help)));
+  (d.badges || []).forEach((b) => box.append(badge(L, b.name, b.help), el("div", "d2lpt-info", b.help)));
   if (d.kind === "module") {
-    box.append(table([["type", d.type], ["parameters", d.params], ["own parameters", d.own_params],
-      ["memory", d.bytes], ["buffers", d.buffers], ["invisible params", d.unregistered_params === "0" ? "" : d.unregistered_params],
-      ["calls in forward", d.calls], ["get_submodule", d.module_path === null ? "" : JSON.stringify(d.module_path)],
-      ["tensors", (d.tensors || []).map((t) => `${t.name} ${t.shape}`).join(", ")]]));
+    box.append(table([[L.type, d.type], [L.parameters, d.params], [L.own_parameters, d.own_params],
+      [L.memory, d.bytes], [L.buffers, d.buffers], [L.invisible_params, d.unregistered_params === "0" ? "" : d.unregistered_params],
+      [L.calls, d.calls], ["get_submodule", d.module_path === null ? "" : JSON.stringify(d.module_path)],
+      [L.tensors, (d.tensors || []).map((t) => `${t.name} ${t.shape}`).join(", ")]]));
   } else if (d.kind === "tensor") {
-    box.append(table([["role", d.role], ["shape", d.shape], ["dtype", d.dtype], ["device", d.device],
-      ["elements", d.numel], ["memory", d.bytes], ["requires_grad", String(d.requires_grad)]]));
+    box.append(table([[L.role, (L.roles || {})[d.role] || d.role], [L.shape, d.shape], ["dtype", d.dtype],
+      ["device", d.device], [L.elements, d.numel], [L.memory, d.bytes], ["requires_grad", String(d.requires_grad)]]));
     if (d.stats) {
       const s = d.stats;
-      box.append(table([["mean", fmt(s.mean)], ["std", fmt(s.std)], ["min", fmt(s.min)], ["max", fmt(s.max)],
-        ["zeros", (100 * (s.zero_fraction || 0)).toFixed(1) + " %"], ["grad norm", s.grad_norm === null ? "no gradient" : fmt(s.grad_norm)]]));
+      box.append(table([[L.mean, fmt(s.mean)], [L.std, fmt(s.std)], [L.min, fmt(s.min)], [L.max, fmt(s.max)],
+        [L.zeros, (100 * (s.zero_fraction || 0)).toFixed(1) + " %"], [L.grad_norm, s.grad_norm === null ? L.no_gradient : fmt(s.grad_norm)]]));
       if (d.hist && d.hist.counts.length) box.append(histogram(d.hist));
     } else if (d.stats_error) box.append(el("div", "d2lpt-warn", d.stats_error));
   } else if (d.kind === "repeat") {
-    box.append(table([["repeats", `${d.count} × ${d.type}`], ["parameters each", d.params_each], ["first", d.first]]));
+    box.append(table([[L.repeats, `${d.count} × ${d.type}`], [L.parameters_each, d.params_each], [L.first, d.first]]));
   } else if (d.error) box.append(el("div", "d2lpt-warn", d.error));
-  if ((d.shared_paths || []).length) box.append(el("div", "d2lpt-info", "also at " + d.shared_paths.join(", ")));
+  if ((d.shared_paths || []).length) box.append(el("div", "d2lpt-info", fill(L.also_at, { paths: d.shared_paths.join(", ") })));
   if (d.consequence) box.append(el("div", "d2lpt-warn", d.consequence));
-  if (d.fix) box.append(el("div", "d2lpt-warn", "fix: " + d.fix));
+  if (d.fix) box.append(el("div", "d2lpt-warn", fill(L.fix, { fix: d.fix })));
 }
 
 function render({ model, el: root }) {
   root.classList.add("d2lpt-w");
   const head = el("div", "d2lpt-head"), summary = el("span", "d2lpt-summary");
   const filter = el("input", "d2lpt-filter");
-  filter.placeholder = "filter by path, e.g. weight or net[0]";
   filter.value = model.get("query");
   const notes = el("div"), body = el("div", "d2lpt-body");
   const tree = el("div", "d2lpt-tree"), box = el("div", "d2lpt-details");
@@ -91,9 +96,13 @@ function render({ model, el: root }) {
   body.append(tree, box);
   root.append(head, notes, body);
 
+  const labels = () => model.get("labels") || {};
   const drawHead = () => {
+    const warnings = model.get("note_warnings") || [];
+    filter.placeholder = labels().filter || "";
+    root.lang = labels().lang || "";
     summary.textContent = model.get("summary");
-    notes.replaceChildren(...model.get("notes").map((n) => el("div", n.startsWith("Note:") ? "d2lpt-info" : "d2lpt-note", n)));
+    notes.replaceChildren(...model.get("notes").map((n, i) => el("div", warnings[i] === false ? "d2lpt-info" : "d2lpt-note", n)));
   };
   const drawRows = () => {
     const selected = model.get("selected");
@@ -104,7 +113,7 @@ function render({ model, el: root }) {
       row.append(el("span", "d2lpt-caret", r.expandable ? (r.open ? "▾" : "▸") : ""), el("span", "d2lpt-label", r.label));
       if (r.type) row.append(el("span", "d2lpt-type", r.type));
       if (r.info) row.append(el("span", "d2lpt-info", r.info));
-      r.badges.forEach((b) => row.append(badge(b)));
+      r.badges.forEach((b) => row.append(badge(labels(), b)));
       return row;
     }));
   };
@@ -126,17 +135,18 @@ function render({ model, el: root }) {
   };
   tree.addEventListener("click", onClick);
   filter.addEventListener("input", onInput);
-  const redrawDetails = () => drawDetails(box, model.get("details"));
+  const redrawDetails = () => drawDetails(box, model.get("details"), labels());
+  const redrawAll = () => { drawHead(); drawRows(); redrawDetails(); };
   const syncQuery = () => { if (filter.value !== model.get("query")) filter.value = model.get("query"); };
-  model.on("change:summary", drawHead); model.on("change:notes", drawHead);
+  model.on("change:summary", drawHead); model.on("change:notes", drawHead); model.on("change:note_warnings", drawHead);
   model.on("change:rows", drawRows); model.on("change:selected", drawRows);
-  model.on("change:details", redrawDetails); model.on("change:query", syncQuery);
-  drawHead(); drawRows(); redrawDetails();
+  model.on("change:details", redrawDetails); model.on("change:query", syncQuery); model.on("change:labels", redrawAll);
+  redrawAll();
   return () => {
     clearTimeout(timer);
-    model.off("change:summary", drawHead); model.off("change:notes", drawHead);
+    model.off("change:summary", drawHead); model.off("change:notes", drawHead); model.off("change:note_warnings", drawHead);
     model.off("change:rows", drawRows); model.off("change:selected", drawRows);
-    model.off("change:details", redrawDetails); model.off("change:query", syncQuery);
+    model.off("change:details", redrawDetails); model.off("change:query", syncQuery); model.off("change:labels", redrawAll);
   };
 }
 

@@ -1,5 +1,6 @@
 """The parameter-tree widget in a real JupyterLab, in headless Chromium, with the network off."""
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 NOTEBOOK_CELLS = [
     "import torch, d2lblocks\nmodel = d2lblocks.chimera()\nw = d2lblocks.show(model, torch.rand(2, 20))\nw",
+]
+# The same tree after set_language("ja"): the browser must show the words Python sends.
+JAPANESE_CELLS = [
+    "import torch, d2lblocks\nd2lblocks.set_language('ja')\nw = d2lblocks.show(d2lblocks.chimera(), torch.rand(2, 20))\nw",
 ]
 # A training-like update run in the same kernel after the tree is on screen.
 UPDATE = "with torch.no_grad():\n    model[2].linear.weight.add_(3.0)\nw.refresh()"
@@ -38,16 +43,16 @@ def chromium() -> str:
     return require_program("chromium")
 
 
-@pytest.mark.parametrize("app, page_path", [("lab", "lab/tree/tree.ipynb"), ("notebook", "notebooks/tree.ipynb")])
-def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium, tmp_path, app, page_path):
-    """In JupyterLab 4 and Notebook 7: run the cell, click through the tree, refresh after an update."""
+@contextmanager
+def notebook_running(chromium: str, tmp_path: Path, cells: list[str], app: str, page_path: str):
+    """A notebook of ``cells`` opened in ``app`` and run; yields the page once the kernel has started."""
     from e2e.browser import offline_chromium
     from e2e.jupyter_server import jupyter_server
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     (tmp_path / "notebooks").mkdir()
-    write_notebook(tmp_path / "notebooks" / "tree.ipynb", NOTEBOOK_CELLS)
+    write_notebook(tmp_path / "notebooks" / "tree.ipynb", cells)
     with jupyter_server(tmp_path / "notebooks", app=app) as server, sync_playwright() as p, \
             offline_chromium(p, chromium, tmp_path / "profile") as context:
         page = context.new_page()
@@ -55,6 +60,15 @@ def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium,
         # The toolbar's "idle" can show before a kernel exists; wait on the kernel itself.
         page.wait_for_function(KERNEL_READY, timeout=90_000)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        yield page
+
+
+@pytest.mark.parametrize("app, page_path", [("lab", "lab/tree/tree.ipynb"), ("notebook", "notebooks/tree.ipynb")])
+def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium, tmp_path, app, page_path):
+    """In JupyterLab 4 and Notebook 7: run the cell, click through the tree, refresh after an update."""
+    from playwright.sync_api import expect
+
+    with notebook_running(chromium, tmp_path, NOTEBOOK_CELLS, app, page_path) as page:
         widget = page.locator(".d2lpt-w")
         expect(widget.locator(".d2lpt-row")).to_have_count(4, timeout=60_000)
         expect(widget.locator(".d2lpt-summary")).to_contain_text("4,712 parameters")
@@ -77,6 +91,30 @@ def test_the_widget_renders_expands_on_click_and_updates_after_refresh(chromium,
         bundle = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.model.cells
             .get(0).sharedModel.toJSON().outputs.flatMap((o) => Object.keys(o.data || {}))""")
         assert {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"} <= set(bundle)
+
+
+def test_the_widget_shows_japanese_badges_and_words_after_set_language(chromium, tmp_path):
+    """In JupyterLab, with set_language("ja") run first: badges, summary, details and filter are Japanese."""
+    from playwright.sync_api import expect
+
+    with notebook_running(chromium, tmp_path, JAPANESE_CELLS, "lab", "lab/tree/tree.ipynb") as page:
+        widget = page.locator(".d2lpt-w")
+        expect(widget.locator(".d2lpt-row")).to_have_count(4, timeout=60_000)
+        expect(widget.locator(".d2lpt-summary")).to_contain_text("パラメータ 4,712 個")
+        expect(widget.locator("input.d2lpt-filter")).to_have_attribute("placeholder", "パスで絞り込み（例: weight、net[0]）")
+        expect(widget.locator(".d2lpt-info").first).to_contain_text("注: 呼び出し回数は")
+        expect(widget.locator(".d2lpt-details")).to_contain_text("行をクリックすると詳細が表示されます。")
+
+        widget.locator('.d2lpt-row[data-id="net[2]"]').click()
+        expect(widget.locator('.d2lpt-row[data-id="net[2].linear"] .d2lpt-b-reused')).to_have_text("再利用")
+        expect(widget.locator('.d2lpt-row[data-id="net[2].rand_weight"] .d2lpt-b-constant')).to_have_text("定数")
+        expect(widget.locator(".d2lpt-details tr", has_text="順伝播での呼び出し回数")).to_be_visible()
+        widget.locator('.d2lpt-row[data-id="net[2].rand_weight"]').click()
+        expect(widget.locator(".d2lpt-details .d2lpt-b-constant")).to_have_text("定数")
+        expect(widget.locator(".d2lpt-details tr", has_text="役割")).to_contain_text("バッファ")
+        expect(widget.locator(".d2lpt-details tr", has_text="平均")).to_be_visible()
+        expect(widget.locator(".d2lpt-details")).not_to_contain_text("mean")
+        page.screenshot(path=str(ARTIFACTS / "paramtree-widget-ja.png"), full_page=True)
 
 
 def test_the_static_html_view_renders_from_a_file_with_the_network_off(chromium, tmp_path):
