@@ -1,9 +1,11 @@
 """Store the course notebooks clean, so that a change to a lesson is a readable diff.
 
 A clean notebook has no outputs and no execution counts, keeps only the metadata
-a reader needs (the kernel and the language; ``tags`` on cells), gives every cell
-a stable id, and is written with ``indent=1``, sorted keys, one source line per
-list item and a final newline. Save a notebook from JupyterLab, then run::
+a reader needs (the kernel and the language; the edition's language under ``d2lblocks``;
+``tags`` on cells), gives every cell a stable id, and is written with ``indent=1``,
+sorted keys, one source line per list item and a final newline. The course exists in
+English (``notebooks/``) and in Japanese (``notebooks/ja/``), with the same code cells.
+Save a notebook from JupyterLab, then run::
 
     python notebooks/clean_notebooks.py           # rewrite every course notebook clean
     python notebooks/clean_notebooks.py --check   # exit 1 and name the notebooks that are not
@@ -29,6 +31,10 @@ import nbformat
 NOTEBOOK_DIR = Path(__file__).resolve().parent
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CELL_METADATA_KEPT = ("tags",)
+# {"d2lblocks": {"language": "ja"}}: the language of the edition, which run_notebooks.py hands to the kernel.
+NOTEBOOK_METADATA_KEPT = ("d2lblocks",)
+EDITIONS = {"en": ".", "ja": "ja"}  # language -> folder of its edition's notebooks, relative to notebooks/
+NOTEBOOK_PATTERN = "[0-9][0-9]-*.ipynb"
 VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 NOT_A_NOTEBOOK = (
@@ -39,14 +45,27 @@ NO_SUCH_NOTEBOOK = "There is no notebook at {path}. Course notebooks live in {fo
 
 
 def course_notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
-    """The course notebooks in reading order (``01-...``, ``02-...``).
+    """The course notebooks in reading order (``01-...``, ``02-...``), each edition in turn: English, then ``ja/``.
 
     Example::
 
-        >>> [p.name for p in course_notebooks()][0]
-        '01-layers-and-blocks.ipynb'
+        >>> [p.relative_to(NOTEBOOK_DIR).as_posix() for p in course_notebooks()][::3]
+        ['01-layers-and-blocks.ipynb', 'ja/01-layers-and-blocks.ipynb']
     """
-    return sorted(Path(folder).glob("[0-9][0-9]-*.ipynb"))
+    folder = Path(folder)
+    return [path for sub in EDITIONS.values() for path in sorted((folder / sub).glob(NOTEBOOK_PATTERN))]
+
+
+def notebook_language(nb: nbformat.NotebookNode) -> str | None:
+    """The language of the edition a notebook belongs to, from its metadata (``None`` where it names none).
+
+    Example::
+
+        >>> notebook_language(nbformat.v4.new_notebook(metadata={"d2lblocks": {"language": "ja"}}))
+        'ja'
+    """
+    language = nb.get("metadata", {}).get("d2lblocks", {}).get("language")
+    return language if isinstance(language, str) and language else None
 
 
 def _stable_id(cell: dict, taken: set[str]) -> str:
@@ -68,7 +87,8 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         raise TypeError(NOT_A_NOTEBOOK.format(type_name=type(nb).__name__))
     nb = copy.deepcopy(nb)
     nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)  # 4.5: cells carry ids
-    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    kept = {key: nb.metadata[key] for key in NOTEBOOK_METADATA_KEPT if key in nb.metadata}
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}, **kept})
     taken: set[str] = set()
     for cell in nb.cells:
         cell.source = "".join(cell.source) if isinstance(cell.source, list) else cell.source

@@ -1,11 +1,15 @@
 """Execute the course notebooks in a real Jupyter kernel, and optionally render them as HTML.
 
-Each notebook runs top to bottom in a fresh ``python3`` kernel with ``notebooks/`` as
-its working directory, exactly as a student would run it; any error stops with the
-failing cell and its traceback. ::
+Each notebook runs top to bottom in a fresh ``python3`` kernel with its own folder
+(``notebooks/``, or ``notebooks/ja/`` for the Japanese edition) as its working directory,
+exactly as a student would run it; any error stops with the failing cell and its traceback.
+The kernel gets ``D2LBLOCKS_LANGUAGE`` from the notebook's metadata (``{"d2lblocks":
+{"language": "ja"}}``), so the library prints in the edition's language; ``LANG`` is left
+as it is. ::
 
     python notebooks/run_notebooks.py              # execute all; print the time each took
-    python notebooks/run_notebooks.py --html OUT   # also write OUT/<name>.html and OUT/<name>.ipynb
+    python notebooks/run_notebooks.py --html OUT   # also write OUT/<name>.html and OUT/<name>.ipynb,
+                                                   # the Japanese edition under OUT/ja/
 
 Example::
 
@@ -27,13 +31,14 @@ import nbformat
 from nbclient import NotebookClient
 
 try:  # run as a script: python notebooks/run_notebooks.py
-    from clean_notebooks import NO_SUCH_NOTEBOOK, NOTEBOOK_DIR, course_notebooks
+    from clean_notebooks import NO_SUCH_NOTEBOOK, NOTEBOOK_DIR, course_notebooks, notebook_language
 except ImportError:  # imported from the repository root: from notebooks.run_notebooks import execute_all
-    from .clean_notebooks import NO_SUCH_NOTEBOOK, NOTEBOOK_DIR, course_notebooks
+    from .clean_notebooks import NO_SUCH_NOTEBOOK, NOTEBOOK_DIR, course_notebooks, notebook_language
 
 REPO_ROOT = NOTEBOOK_DIR.parent
 CELL_TIMEOUT_S = 300  # torch.compile's first call on a cold cache takes tens of seconds on a small CPU
 KERNEL_NAME = "python3"
+LANGUAGE_VARIABLE = "D2LBLOCKS_LANGUAGE"  # read by d2lblocks to choose the language of what it prints
 
 HTML_NEEDS_OUT_DIR = (
     "render_html=True needs a folder to write the HTML into; pass out_dir too, "
@@ -46,9 +51,10 @@ BAD_TIMEOUT = "timeout must be a positive number of seconds per cell, e.g. 300; 
 class NotebookRun:
     """One executed notebook: its name, times in seconds, the executed notebook and any files written.
 
-    ``seconds`` is wall-clock time; ``cpu_seconds`` is the CPU time its kernel and the kernel's own
-    subprocesses (the C compiler behind ``torch.compile``) used, which other jobs on the machine do not
-    inflate (``None`` where the system cannot tell).
+    ``name`` is the notebook's path under ``notebooks/`` without ``.ipynb`` (``ja/01-layers-and-blocks`` for
+    the Japanese edition), so the two editions of a notebook never share one. ``seconds`` is wall-clock time;
+    ``cpu_seconds`` is the CPU time its kernel and the kernel's own subprocesses (the C compiler behind
+    ``torch.compile``) used, which other jobs on the machine do not inflate (``None`` where the system cannot tell).
     """
 
     name: str
@@ -58,12 +64,16 @@ class NotebookRun:
     cpu_seconds: float | None = None
 
 
-def _kernel_env() -> dict[str, str]:
-    """The kernel's environment: this checkout importable, and settings that keep a small machine fast.
+def _kernel_env(language: str | None = None) -> dict[str, str]:
+    """The kernel's environment: this checkout importable, the edition's language, and settings that keep a
+    small machine fast.
 
-    Each setting is a default: a variable already set in the environment wins.
+    ``language`` (the notebook's own, from its metadata) sets ``D2LBLOCKS_LANGUAGE``; every other setting is a
+    default: a variable already set in the environment wins. ``LANG`` and the locale are left alone.
     """
-    env = dict(os.environ)  # d2lblocks imports from this checkout even where it is not installed:
+    env = dict(os.environ)
+    if language is not None:
+        env[LANGUAGE_VARIABLE] = language  # d2lblocks imports from this checkout even where it is not installed:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silences a debugger notice on Python 3.11+
     # The course's models are tiny: extra threads cannot speed their operations up, but on a machine shared
@@ -79,6 +89,13 @@ def _kernel_env() -> dict[str, str]:
         # lists, to learn whether the compiler can target it: about ten seconds of the course's run on
         # two cores. Current GCC and Clang target every x86 set inductor uses, so the CPU's own list is trusted.
         env.setdefault("TORCHINDUCTOR_VEC_ISA_OK", "1")
+    # torch.compile keeps what it builds in a cache on disk shared by every kernel of this user (torch's default
+    # folder, or TORCHINDUCTOR_CACHE_DIR where that is set), keyed by the graph, not by the notebook. The
+    # Japanese 01 has the English 01's code cells, so its compile cells load the C++ kernels the English one
+    # built instead of building them again: about a third of notebook 01's CPU time on a cold cache. Stated
+    # here so that the course's run time does not hang on torch's defaults.
+    env.setdefault("TORCHINDUCTOR_FX_GRAPH_CACHE", "1")
+    env.setdefault("TORCHINDUCTOR_AUTOGRAD_CACHE", "1")
     return env
 
 
@@ -90,13 +107,22 @@ def execute_notebook(path: str | Path, timeout: float = CELL_TIMEOUT_S) -> Noteb
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ValueError(BAD_TIMEOUT.format(timeout=timeout))
     nb = nbformat.read(path, as_version=4)
+    env = _kernel_env(notebook_language(nb))
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME,
                             resources={"metadata": {"path": str(path.parent)}})
     start, cpu_start = time.perf_counter(), _children_cpu_seconds()
-    client.execute(env=_kernel_env())  # starts the kernel, runs every cell, shuts the kernel down
+    client.execute(env=env)  # starts the kernel, runs every cell, shuts the kernel down
     cpu_end = _children_cpu_seconds()
     cpu = None if cpu_start is None or cpu_end is None else cpu_end - cpu_start
-    return NotebookRun(path.stem, time.perf_counter() - start, nb, cpu_seconds=cpu)
+    return NotebookRun(_run_name(path), time.perf_counter() - start, nb, cpu_seconds=cpu)
+
+
+def _run_name(path: Path) -> str:
+    # "01-layers-and-blocks", "ja/01-layers-and-blocks"; a notebook outside notebooks/ goes by its stem.
+    try:
+        return path.resolve().relative_to(NOTEBOOK_DIR).with_suffix("").as_posix()
+    except ValueError:
+        return path.stem
 
 
 def _children_cpu_seconds() -> float | None:
@@ -110,8 +136,8 @@ def _children_cpu_seconds() -> float | None:
 
 
 def _render(run: NotebookRun, out_dir: Path, render_html: bool) -> NotebookRun:
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / f"{run.name}.ipynb"]
+    written[0].parent.mkdir(parents=True, exist_ok=True)  # OUT/ja/ for the Japanese edition
     nbformat.write(run.notebook, written[0])
     if render_html:
         from nbconvert import HTMLExporter  # imported here: rendering is optional and slow to import

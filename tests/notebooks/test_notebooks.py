@@ -16,6 +16,10 @@ import clean_notebooks  # noqa: E402
 import run_notebooks  # noqa: E402
 
 COURSE = ["01-layers-and-blocks", "02-pitfalls", "03-looking-inside"]
+# The Japanese edition (notebooks/ja/): the same code cells, so what they print is checked in both editions,
+# except where the text comes from the library, which prints in the edition's language.
+JA_COURSE = [f"ja/{name}" for name in COURSE]
+BOTH_EDITIONS = COURSE + JA_COURSE
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # What each notebook must show, as code or prose a reader will find in it.
@@ -73,8 +77,9 @@ def source(name: str, cell_type: str | None = None) -> str:
 
 
 def test_the_course_is_three_notebooks_in_reading_order():
-    """A student sees the three notebooks of the course, numbered in the order to read them."""
-    assert [p.stem for p in clean_notebooks.course_notebooks()] == COURSE
+    """A student sees the three notebooks of the course, numbered in the order to read them, in each edition."""
+    runs = [p.relative_to(NOTEBOOK_DIR).with_suffix("").as_posix() for p in clean_notebooks.course_notebooks()]
+    assert runs == BOTH_EDITIONS
 
 
 @pytest.mark.parametrize("name", COURSE)
@@ -215,7 +220,7 @@ def test_the_timing_table_totals_the_notebooks_and_marks_unknown_cpu_time():
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory, request):
-    """Every notebook executed once, top to bottom, in a fresh python3 kernel, and rendered to HTML."""
+    """Every notebook of both editions executed once, top to bottom, in a fresh python3 kernel, and rendered."""
     out_dir = tmp_path_factory.mktemp("executed-notebooks")
     runs = run_notebooks.execute_all(out_dir=out_dir, render_html=True)
     # Reported past pytest's output capture, so every run (CI included) shows how long the course takes.
@@ -242,7 +247,7 @@ def printed(run) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", COURSE)
+@pytest.mark.parametrize("name", BOTH_EDITIONS)
 def test_every_notebook_runs_top_to_bottom_without_errors_or_warnings(executed, name):
     """A student pressing "Run all" sees every cell finish, with no error and no warning printed."""
     run = executed[name]
@@ -252,7 +257,8 @@ def test_every_notebook_runs_top_to_bottom_without_errors_or_warnings(executed, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["01-layers-and-blocks", "03-looking-inside"])
+@pytest.mark.parametrize("name", ["01-layers-and-blocks", "03-looking-inside", "ja/01-layers-and-blocks",
+                                  "ja/03-looking-inside"])
 def test_the_parameter_tree_widget_is_displayed(executed, name):
     """The widget shows up as a live view, carrying a static tree for readers without a kernel."""
     widgets = [o for o in outputs(executed[name]) if WIDGET_VIEW in o.get("data", {})]
@@ -276,9 +282,10 @@ def verdict_for(ratio: float) -> str:
 
 
 @pytest.mark.slow
-def test_the_efficiency_section_prints_a_speed_up_table_and_the_graph_break(executed):
+@pytest.mark.parametrize("name", ["01-layers-and-blocks", "ja/01-layers-and-blocks"])
+def test_the_efficiency_section_prints_a_speed_up_table_and_the_graph_break(executed, name):
     """The reader sees measured times with ratios, and that the data-dependent loop breaks the graph."""
-    text = printed(executed["01-layers-and-blocks"])
+    text = printed(executed[name])
     rows = re.findall(r"^(chimera|loop-free chimera)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)x$", text, re.M)
     assert [r[0] for r in rows] == ["chimera", "loop-free chimera"]
     for _, eager, compiled, ratio in rows:
@@ -289,9 +296,10 @@ def test_the_efficiency_section_prints_a_speed_up_table_and_the_graph_break(exec
 
 
 @pytest.mark.slow
-def test_the_efficiency_section_says_what_its_own_numbers_show(executed):
+@pytest.mark.parametrize("name", ["01-layers-and-blocks", "ja/01-layers-and-blocks"])
+def test_the_efficiency_section_says_what_its_own_numbers_show(executed, name):
     """Each conclusion printed under a measurement is the one its printed numbers support, on this machine."""
-    run = executed["01-layers-and-blocks"]
+    run = executed[name]
     assert re.search(r"timing on .+, torch \S+, \d+ CPU threads? for PyTorch", shown(run, "01-25"))
     table = "".join(o.text for o in cell_outputs(run, "01-27") if o.output_type == "stream")
     per_call = {int(b): float(us) for b, us in re.findall(r"^\s*(\d+)\s+([\d.]+)\s+[\d.]+$", table, re.M)}
@@ -308,9 +316,10 @@ def test_the_efficiency_section_says_what_its_own_numbers_show(executed):
 
 
 @pytest.mark.slow
-def test_the_chapter_examples_print_what_the_prose_says_they_show(executed):
+@pytest.mark.parametrize("name", ["01-layers-and-blocks", "ja/01-layers-and-blocks"])
+def test_the_chapter_examples_print_what_the_prose_says_they_show(executed, name):
     """Repeated blocks, separate instances, gradients and the exact loop-free rewrite, as printed in notebook 01."""
-    run = executed["01-layers-and-blocks"]
+    run = executed[name]
     assert [o for o in cell_outputs(run, "01-01b") if "image/svg+xml" in o.get("data", {})]  # Fig. 5.1.1
     assert "same initial hidden weights: False" in shown(run, "01-09b")
     assert "training net_a changed net_a's hidden weights: True" in shown(run, "01-09b")
@@ -328,9 +337,10 @@ def test_the_chapter_examples_print_what_the_prose_says_they_show(executed):
 
 
 @pytest.mark.slow
-def test_the_shared_gradient_is_shown_to_be_the_sum_of_both_uses(executed):
+@pytest.mark.parametrize("name", ["03-looking-inside", "ja/03-looking-inside"])
+def test_the_shared_gradient_is_shown_to_be_the_sum_of_both_uses(executed, name):
     """Notebook 03 shows numerically that a layer used twice gets the sum of the gradients of its uses."""
-    text = shown(executed["03-looking-inside"], "03-11")
+    text = shown(executed[name], "03-11")
     assert "untied computes the same function: True" in text
     assert "shared gradient == sum of the two uses: True" in text
     assert "shared gradient == either use alone: False" in text
@@ -345,9 +355,10 @@ def test_the_first_pitfall_table_shows_only_what_has_been_introduced(executed):
 
 
 @pytest.mark.slow
-def test_the_pitfalls_fail_visibly_then_their_fixes_work(executed):
+@pytest.mark.parametrize("name", ["02-pitfalls", "ja/02-pitfalls"])
+def test_the_pitfalls_fail_visibly_then_their_fixes_work(executed, name):
     """Each pitfall prints its real error or wrong result, and each fix prints the right one."""
-    text = printed(executed["02-pitfalls"])
+    text = printed(executed[name])
     for evidence in ["ValueError: optimizer got an empty parameter list",
                      "parameters()  TypeError: can only concatenate str",
                      "parameters: 72 ", "parameters: 216",
@@ -361,10 +372,12 @@ def test_the_pitfalls_fail_visibly_then_their_fixes_work(executed):
 @pytest.mark.slow
 def test_the_rendered_html_shows_the_static_tree(executed):
     """The HTML pages written for the demo show the parameter tree without a kernel or network."""
-    for run in executed.values():
+    assert sorted(executed) == sorted(BOTH_EDITIONS)
+    for name, run in executed.items():
         html_files = [p for p in run.written if p.suffix == ".html"]
         assert len(html_files) == 1 and html_files[0].stat().st_size > 0
-    for name in ["01-layers-and-blocks", "03-looking-inside"]:
+        assert html_files[0].as_posix().endswith(f"/{name}.html")  # the Japanese edition under OUT/ja/
+    for name in ["01-layers-and-blocks", "03-looking-inside", "ja/01-layers-and-blocks", "ja/03-looking-inside"]:
         run = executed[name]
         page = next(p for p in run.written if p.suffix == ".html").read_text(encoding="utf-8")
         fallbacks = [visible_text(o.data["text/html"]) for o in outputs(run) if WIDGET_VIEW in o.get("data", {})]
