@@ -10,6 +10,10 @@ import torch
 # One shared stock-nbgrader run of the audit bank per session (fixture audit_run).
 pytest_plugins = ["audit_run_fixture"]
 
+# The suite asserts English messages unless a test asks for another language: a machine whose
+# locale is Japanese must not change what the library says here (tests of the fallback clear this).
+os.environ["D2LBLOCKS_LANGUAGE"] = "en"
+
 
 @pytest.fixture(autouse=True)
 def _seeded() -> None:
