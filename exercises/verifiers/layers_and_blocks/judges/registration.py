@@ -14,11 +14,12 @@ NAMES = N_("{name} registers its blocks under {key_type} objects instead of stri
            "names such as '0.weight' by joining the names with '.', so parameters(), state_dict() and print() crash on "
            "a name that is not a string. See {notebook}, section '{section}'.")
 HIDDEN = N_("{name} keeps self.{attribute} {where}, where PyTorch cannot see it: parameters(), state_dict(), .to() "
-            "and .eval() skip the blocks inside, so an optimizer never trains them and saving loses them. Register "
-            "them: nn.ModuleList or nn.ModuleDict instead of a {container}, or add_module. "
+            "and .eval() skip the blocks inside, so an optimizer never trains them and saving loses them. {fix} "
             "See {notebook}, section '{section}'.")
 IN_A = N_("in a {container}")
 AS_ATTRIBUTE = N_("as a plain attribute")
+FIX_CONTAINER = N_("Register them: nn.ModuleList or nn.ModuleDict instead of a {container}, or add_module.")
+FIX_ATTRIBUTE = N_("Register it: assign it with self.{attribute} = block after super().__init__(), or add_module.")
 COPIES = N_("{name} registers copies of the blocks it was given (copy.deepcopy, or new blocks with the same numbers), "
             "not the blocks themselves. The copies start out equal, but training, .to() and .eval() on {name} now "
             "change only the copies: the blocks the caller passed in, and still holds, never change. Register the "
@@ -48,9 +49,13 @@ def problem(report: dict, pool_size: int, name: str, owners: list[int] | None = 
     hidden = report.get("hidden", [])
     if hidden:
         first = hidden[0]
-        where = AS_ATTRIBUTE if first.get("container") == "attribute" else IN_A
-        return "hidden", HIDDEN, {"name": name, "attribute": first.get("name"), "container": first.get("container"),
-                                  "where": Message(where, {"container": first.get("container")}), **LIST_PITFALL}
+        attribute, container = first.get("name"), first.get("container")
+        plain = container == "attribute"
+        return "hidden", HIDDEN, {
+            "name": name, "attribute": attribute,
+            "where": Message(AS_ATTRIBUTE if plain else IN_A, {"container": container}),
+            "fix": Message(FIX_ATTRIBUTE if plain else FIX_CONTAINER, {"container": container, "attribute": attribute}),
+            **LIST_PITFALL}
     registered = set(report.get("registered", []))
     missing = [i for i in range(pool_size) if i not in registered]
     if missing:

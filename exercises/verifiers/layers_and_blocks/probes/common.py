@@ -85,6 +85,20 @@ def same_state(copy, block) -> bool:
     return mine.keys() == theirs.keys() and all(torch.equal(mine[key], theirs[key]) for key in mine)
 
 
+def all_modules(model) -> list:
+    """model.modules() without its names, so a block registered under a key that is not a string
+    (which makes modules() itself crash) is still found."""
+    found, stack, seen = [], [model], set()
+    while stack:
+        module = stack.pop(0)
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        found.append(module)
+        stack.extend(child for child in module._modules.values() if child is not None)
+    return found
+
+
 def registry(model, pool) -> dict:
     """What ``model`` registers, described by position in ``pool`` (the blocks the test made).
 
@@ -98,7 +112,7 @@ def registry(model, pool) -> dict:
             entries.extend(index_in(inner, pool) for inner in child._modules.values())
         else:
             entries.append(index_in(child, pool))
-    modules = list(model.modules())
+    modules = all_modules(model)
     registered = sorted({i for module in modules if (i := index_in(module, pool)) >= 0})
     strangers = [module for module in modules if module is not model and index_in(module, pool) < 0]
     copies = sorted({i for i, block in enumerate(pool) if any(same_state(m, block) for m in strangers)})
