@@ -56,7 +56,7 @@ def render(message: Message, language: str) -> str:
     """``message`` in ``language``, its fields that are messages themselves rendered first."""
     fields = {key: render(value, language) if isinstance(value, Message) else value
               for key, value in message.fields.items()}
-    return translate(message.msgid, language, **fields)
+    return translate(message.msgid, language, **fields).strip()  # an empty optional field leaves no trailing space
 
 
 class Failure(Exception):

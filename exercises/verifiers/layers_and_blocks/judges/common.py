@@ -64,7 +64,7 @@ def ran_ok(result: dict | None, what: str, advice: str = "") -> None:
         stop(NOT_WRITTEN, what=what)
     if raised.get("type") == "RecursionError":
         stop(RECURSION, what=what, advice=advice)
-    none = NONE_HINT if "NoneType" in str(raised.get("message", "")) else ""
+    none = Message(NONE_HINT) if "NoneType" in str(raised.get("message", "")) else ""
     stop(RAISED, what=what, error=error_text(raised), none=none, advice=advice)
 
 
