@@ -98,6 +98,20 @@ def test_the_course_library_with_the_reference_answers_cannot_be_imported(warm, 
     assert _text(nb.cells[0]).startswith("refused [] the course library d2lblocks is not available")
 
 
+def test_a_fork_server_asked_to_warm_the_course_library_leaves_it_out():
+    """The course's setup cell imports d2lblocks; the fork server warms torch but never the reference."""
+    server = Zygote(["torch", "d2lblocks", "d2lblocks.i18n"])
+    try:
+        kernel = start_kernel(zygote=server)
+        try:
+            nb, _ = _run(kernel, REFERENCE_PROBE)
+        finally:
+            kernel.kill()
+    finally:
+        server.close()
+    assert _text(nb.cells[0]).startswith("refused [] the course library d2lblocks is not available")
+
+
 def test_kill_stops_everything_the_kernel_started_however_it_detached(zygote):
     """A daemon that double-forks, calls setsid and ignores signals dies with the sandbox."""
     kernel = start_kernel(zygote=zygote)

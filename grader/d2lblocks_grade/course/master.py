@@ -184,7 +184,8 @@ def hidden_test_lines(master: nbformat.NotebookNode, markers: Markers = Markers(
 
 
 def course_imports(master: nbformat.NotebookNode) -> list[str]:
-    """Modules the instructor's cells import (e.g. torch, d2lblocks): worth importing before any kernel starts."""
+    """Modules the instructor's cells import (e.g. torch): worth importing before any kernel starts (the
+    fork server leaves out the course library, which kernels must not have)."""
     names = []
     for cell in master.cells:
         if cell.cell_type != "code" or utils.is_solution(cell):

@@ -34,6 +34,7 @@ import time
 
 from d2lblocks_grade.kernel.enter import become_kernel, join
 from d2lblocks_grade.kernel.process_limits import cap_this_process, new_marker, scrub_environment
+from d2lblocks_grade.kernel.runtime import HIDDEN_PACKAGES
 from d2lblocks_grade.kernel.warm_up import warm
 
 ZYGOTE_FAILED = ("the kernel fork server stopped unexpectedly ({detail}); grading falls back to starting "
@@ -79,9 +80,20 @@ def _fork_kernel(request: dict) -> int:
     return int(answer)
 
 
+def _hidden(name: str) -> bool:
+    return name.split(".")[0] in HIDDEN_PACKAGES
+
+
 def serve(modules: list[str]) -> None:
-    """Import `modules`, then fork one kernel per JSON request line on stdin; answer with its pid."""
+    """Import `modules`, then fork one kernel per JSON request line on stdin; answer with its pid.
+
+    Never the course library (`runtime.HIDDEN_PACKAGES`): a module in this process's memory is in every
+    kernel's, whatever the sandbox shadows on disk. If importing something else pulled it in, the server
+    stops, and grading falls back to cold kernels.
+    """
     for name in modules:
+        if _hidden(name):
+            continue
         try:
             importlib.import_module(name)
         except Exception:  # a module the course imports but this machine lacks: the kernel will say so
@@ -89,6 +101,10 @@ def serve(modules: list[str]) -> None:
     import ipykernel.kernelapp  # noqa: F401  (the kernel's own code, imported once for all)
     if "torch" in sys.modules:
         warm()  # torch's one-off first calls, paid here once instead of in every kernel
+    loaded = sorted(name for name in sys.modules if _hidden(name))
+    if loaded:
+        sys.stderr.write(f"fork server: refusing to fork kernels with the course library loaded ({loaded[0]})\n")
+        sys.exit(3)
     signal.signal(signal.SIGCHLD, _reap)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the grader must not kill the server first
     out = sys.stdout
