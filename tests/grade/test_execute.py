@@ -103,6 +103,7 @@ def test_a_fork_server_asked_to_warm_the_course_library_leaves_it_out():
     server = Zygote(["torch", "d2lblocks", "d2lblocks.i18n"])
     try:
         kernel = start_kernel(zygote=server)
+        assert server._proc.poll() is None, "the fork server stopped: the kernel was started cold"
         try:
             nb, _ = _run(kernel, REFERENCE_PROBE)
         finally:
