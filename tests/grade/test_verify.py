@@ -214,3 +214,18 @@ def test_a_tensor_written_in_the_kernel_is_bytes_the_judge_rebuilds():
     text = dumps({"t": torch.tensor([1.5, -2.0])})
     raw = base64.b64decode(json.loads(text)["t"]["__tensor__"]["data"])
     assert len(raw) == 8 and loads(text)["t"].tolist() == [1.5, -2.0]
+
+
+def test_nothing_the_real_course_sends_into_the_kernel_holds_a_line_of_its_hidden_tests():
+    """Runtime cell (the probes' source), graded setup cell and probe calls: no hidden-test line among them."""
+    from project_paths import ASSIGNMENT, COURSE
+
+    from d2lblocks_grade.course.master import hidden_test_lines, load_course
+
+    course = load_course(COURSE, ASSIGNMENT)
+    nb, plan = make_plan(course.master, course_verifier.load(course.verifier), course.markers)
+    sent = "\n".join(cell.source for cell in nb.cells
+                     if cell["id"] in plan.tests or cell["id"] in plan.replaced or cell["id"] == plan.runtime_cell_id)
+    hidden = hidden_test_lines(course.master, course.markers)
+    assert len(hidden) > 100 and len(plan.tests) == 16
+    assert [line for line in hidden if line in sent] == []

@@ -63,7 +63,7 @@ def _train(net, held, lr):
     optimizer.zero_grad()
     loss = sum((p * p).sum() for block in held for p in block.parameters())
     loss.backward()
-    optimizer.step()
+    optimizer.step(closure=None)
     return [plain(p) for block in held for p in block.parameters()]
 
 
@@ -145,7 +145,7 @@ def to_eval(challenge, answers):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(challenge["seed"])  # the same dropout mask as nn.Sequential's with this seed
         result["out_train"] = run(net, X)
-    result["to"] = attempt(lambda: net.to(torch.float64).eval())
+    result["to"] = attempt(lambda: net.to(dtype=torch.float64).eval())
     result["dtypes"] = [str(p.dtype) for block in pool for p in block.parameters()]
     result["out64"] = run(net, X.double())
     result["held64"] = run(_applied, pool, X.double())

@@ -65,7 +65,7 @@ def _trained(case, Parallel):
         optimizer.zero_grad()
         loss = sum(net(case["X"]).square().sum() for net in nets)
         loss.backward()
-        optimizer.step()
+        optimizer.step(closure=None)
         return True
 
     result["step"] = attempt(step)
@@ -93,7 +93,7 @@ def _saved_and_moved(case, Parallel):
 
     def load():
         other = Parallel(*[_net(spec, Parallel) for spec in case["other"]])
-        other.load_state_dict(par.state_dict())
+        other.load_state_dict(dict(par.state_dict()))
         other.eval()
         return other(X)
 
@@ -102,7 +102,7 @@ def _saved_and_moved(case, Parallel):
     if "value" in state:
         saved = set(state["value"])
         result["unsaved"] = sum(p.data_ptr() not in saved for net in nets for p in net.parameters())
-    result["out64"] = run(lambda: (par.to(torch.float64), par(X.double()))[1])
+    result["out64"] = run(lambda: (par.to(dtype=torch.float64), par(X.double()))[1])
     result["dtypes"] = [str(p.dtype) for net in nets for p in net.parameters()]
     return result
 

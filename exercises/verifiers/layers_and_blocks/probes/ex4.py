@@ -114,7 +114,7 @@ def device(challenge, answers):
     report, model = made["report"], made.get("model")
     if model is None:
         return report
-    moved = attempt(lambda: model.to(torch.float64))
+    moved = attempt(lambda: model.to(dtype=torch.float64))
     if "raised" in moved:
         return {**report, "made": moved}
     weight = getattr(model, "rand_weight", None)
@@ -131,8 +131,8 @@ def device(challenge, answers):
 
 def _step(model, X, lr) -> None:
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    model(X).backward()
-    optimizer.step()
+    model(X).sum().backward()
+    optimizer.step(closure=None)
 
 
 def training(challenge, answers):
