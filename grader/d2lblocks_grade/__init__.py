@@ -12,9 +12,9 @@ The layers, from the bottom up (each imports only layers below it)::
     grading/           grade_one: one submission -> one result, scored as nbgrader scores
     dispatch/          where jobs run: a local pool or a Dask cluster
     records/           gradebook (single writer), CSV exports, feedback pages, late penalties, summary, atomic writes
-    audit/             the exercises' tests checked against a bank of right and wrong answers
     similarity/        near-duplicate answers across a class: winnowed token fingerprints, the side-by-side page
     pipeline.py        a class end to end: discover, grade what changed, record each student once
+    audit/             the exercises' tests checked against a bank of right and wrong answers, graded like a class
     lms/               Canvas and Moodle import files and rosters, a Gradescope autograder bundle
     cli.py             the ``d2lblocks-grade`` command
 

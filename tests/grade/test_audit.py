@@ -1,13 +1,14 @@
 """The audit: the assignment's tests must catch every known-wrong answer and pass every known-right one."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
 import pytest
 from project_paths import ROOT
 
-from d2lblocks_grade.audit import run as audit
+from d2lblocks_grade.audit import run as audit, trusted
 from d2lblocks_grade.audit.bank import (
     Answer,
     check_cells,
@@ -19,6 +20,8 @@ from d2lblocks_grade.audit.bank import (
 )
 from d2lblocks_grade.audit.report import CAUGHT, MISSED, PASSED, REJECTED, UNTAUGHT, AnswerResult, AuditReport, format_table
 from d2lblocks_grade.audit.stock_nbgrader import CellScore
+from d2lblocks_grade.course.master import load_course
+from d2lblocks_grade.datatypes import GRADED, NO_RESPONSE, TIMEOUT, CellResult
 
 COURSE = ROOT / "exercises"
 BANK = COURSE / "audit"
@@ -153,8 +156,11 @@ def test_audit_names_a_folder_that_is_not_a_course(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_audit_catches_every_wrong_answer_and_passes_every_right_one(audit_run):
-    """Stock nbgrader grades the whole bank: 100% of mistakes caught with a message, 100% of right answers passed."""
+@pytest.mark.parametrize("run", ["audit_run", "audit_run_trusted"])
+def test_audit_catches_every_wrong_answer_and_passes_every_right_one(run, request):
+    """Stock nbgrader and trusted mode each grade the whole bank: 100% of mistakes caught with a message,
+    100% of right answers passed."""
+    audit_run = request.getfixturevalue(run)
     assert audit_run.status == 0, audit_run.table
     assert audit_run.results["ok"] and not audit_run.results["cascades"]
     bank = load_bank(BANK)
@@ -165,6 +171,7 @@ def test_audit_catches_every_wrong_answer_and_passes_every_right_one(audit_run):
         assert result["verdict"] == expected, result
     assert "wrong_python_list" in audit_run.table and "instructor solution" in audit_run.table
     assert "wrong answers caught with a teaching message: " in audit_run.table
+    assert audit_run.results["grader"].startswith("stock nbgrader" if run == "audit_run" else "trusted mode")
 
 
 def test_audit_refuses_to_grade_into_a_folder_that_already_holds_files(tmp_path, capsys):
@@ -177,3 +184,162 @@ def test_audit_refuses_to_grade_into_a_folder_that_already_holds_files(tmp_path,
 def test_audit_needs_at_least_one_grader(capsys):
     assert audit.main(["--jobs", "0"]) == 2
     assert "--jobs must be at least 1" in capsys.readouterr().err
+
+
+# --- which grader: trusted mode (the course's verifier) or stock nbgrader, on a tiny course of our own --------------
+TINY_VERIFIER = '''
+import torch
+from d2lblocks.i18n import N_
+from d2lblocks_grade.verify.checks import Check, failed, passed
+
+WRONG = N_("double({x}) gave {got}, not {want}.")
+
+
+def judge(challenge, response):
+    if response["value"] == 2 * challenge["x"]:
+        return passed()
+    return failed(WRONG, x=challenge["x"], got=response["value"], want=2 * challenge["x"])
+
+
+CHECKS = {"ex1_check": Check(probe="main.double", judge=judge,
+                             draw=lambda g: {"x": int(torch.randint(3, 99, (1,), generator=g))})}
+PROBES = {"main": "def double(challenge, answers):\\n    return {'value': answers['double'](challenge['x'])}\\n"}
+'''
+TINY_ASSIGNMENT = "doubling"
+
+
+def nbgrader_cell(source: str, grade_id: str, solution: bool = False, grade: bool = False):
+    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution,
+            "schema_version": 3, "task": False}
+    if grade:
+        meta["points"] = 1
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta})
+
+
+def tiny_course(root: Path, verifier: bool = True) -> Path:
+    """An nbgrader course of one exercise (write double(x)), with a verifier unless told not to, and a bank."""
+    write(root / "nbgrader_config.py", 'c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "tiny"\n'
+                                       "c.ExecutePreprocessor.timeout = 30\n")
+    notebook = nbformat.v4.new_notebook(metadata={"d2lblocks": {"verifier": "tiny"}} if verifier else {})
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [
+        nbgrader_cell("import math", "setup"),
+        nbgrader_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION", "ex1_double",
+                      solution=True),
+        nbgrader_cell('assert double(2) == 4, "double(2) should be 4"\n### BEGIN HIDDEN TESTS\n'
+                      'assert double(-7) == -14, "double(-7) should be -14"\n### END HIDDEN TESTS', "ex1_check",
+                      grade=True)]
+    (root / "source" / TINY_ASSIGNMENT).mkdir(parents=True)
+    nbformat.write(notebook, root / "source" / TINY_ASSIGNMENT / f"{TINY_ASSIGNMENT}.ipynb")
+    write(root / "verifiers" / "tiny" / "__init__.py", TINY_VERIFIER)
+    write(root / "audit" / "ex1_double" / "right_sum.py", "# Adds x to itself.\ndef double(x):\n    return x + x\n")
+    write(root / "audit" / "ex1_double" / "wrong_triple.py", "# Triples x.\ndef double(x):\n    return 3 * x\n")
+    return root
+
+
+class FakeGrader:
+    """Stands in for a grader: gives every test full marks and says which grader it replaces."""
+
+    def __init__(self, label: str, course) -> None:
+        self.label = label
+        self.source = nbformat.read(next((Path(course) / "source").rglob("*.ipynb")), as_version=4)
+
+    def release(self):
+        return self.source
+
+    def grade(self, notebooks):
+        return {student: {"ex1_check": score("ex1_check", 1)} for student in notebooks}
+
+
+@pytest.fixture
+def fake_graders(monkeypatch):
+    monkeypatch.setattr(audit, "StockGrader", lambda course, *args: FakeGrader("fake stock", course))
+    monkeypatch.setattr(trusted, "TrustedGrader", lambda course, *args: FakeGrader("fake trusted", course.root))
+
+
+def test_trusted_mode_is_the_default_for_an_assignment_with_a_verifier(tmp_path, fake_graders):
+    assert audit.run_audit(tiny_course(tmp_path / "course")).grader == "fake trusted"
+
+
+def test_stock_nbgrader_is_the_default_for_an_assignment_without_one(tmp_path, fake_graders):
+    assert audit.run_audit(tiny_course(tmp_path / "course", verifier=False)).grader == "fake stock"
+
+
+def test_either_grader_can_be_chosen(tmp_path, fake_graders):
+    course = tiny_course(tmp_path / "course")
+    assert audit.run_audit(course, grader="stock").grader == "fake stock"
+    assert audit.run_audit(course, grader="trusted").grader == "fake trusted"
+
+
+def test_a_bad_grader_is_refused_with_the_choices(capsys):
+    assert audit.main(["--grader", "fast"]) == 2
+    err = capsys.readouterr().err
+    assert "--grader must be 'trusted' (" in err and "or 'stock' (stock nbgrader" in err and "got 'fast'" in err
+    with pytest.raises(ValueError, match=r"--grader must be 'trusted' .* or 'stock' .*got 'fast'"):
+        audit.run_audit(COURSE, grader="fast")
+
+
+def test_trusted_mode_without_a_verifier_says_to_use_stock(tmp_path, capsys):
+    assert audit.main(["--course", str(tiny_course(tmp_path / "course", verifier=False)), "--grader", "trusted"]) == 2
+    assert "--grader trusted needs a verifier" in capsys.readouterr().err
+
+
+def test_a_broken_verifier_is_named_and_stock_suggested_by_default(tmp_path, capsys):
+    course = tiny_course(tmp_path / "course")
+    write(course / "verifiers" / "tiny" / "__init__.py", "CHECKS = {}\nPROBES = {}\n")
+    assert audit.main(["--course", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert "no check for the test cell(s) ex1_check" in err and "pass --grader stock" in err
+
+
+@pytest.mark.parametrize("cell, error, message", [
+    (CellResult("t", 1.0, 1.0), "", ""),
+    (CellResult("t", 0.0, 1.0, GRADED, "AssertionError: double(3) gave 9, not 6.\nSecond line."),
+     "AssertionError", "double(3) gave 9, not 6."),
+    (CellResult("t", 0.0, 1.0, GRADED, "AssertionError (the test gives no message; compare ...)"),
+     "failure", "AssertionError (the test gives no message; compare ...)"),
+    (CellResult("t", 0.0, 1.0, NO_RESPONSE, "AssertionError: This test sent nothing back"),
+     NO_RESPONSE, "AssertionError: This test sent nothing back"),
+    (CellResult("t", 0.0, 1.0, TIMEOUT, "the notebook ran past its time limit"), TIMEOUT,
+     "the notebook ran past its time limit"),
+])
+def test_a_trusted_result_becomes_the_score_the_table_reads(cell, error, message):
+    """Only a failure the judges explained counts as taught; the grader's own reasons never do."""
+    got = trusted.cell_score(cell)
+    assert (got.error, got.message, got.passed) == (error, message, not error)
+
+
+@pytest.mark.slow
+def test_trusted_audit_catches_a_wrong_answer_with_the_judges_message(tmp_path, capsys):
+    """The default for a course with a verifier: sandboxed kernels send data, the course's judge explains."""
+    course = tiny_course(tmp_path / "course")
+    status = audit.main(["--course", str(course), "--keep", str(tmp_path / "kept"), "--json", str(tmp_path / "a.json")])
+    table = capsys.readouterr().out
+    results = json.loads((tmp_path / "a.json").read_text())
+    assert status == 0, table
+    assert results["grader"].startswith("trusted mode (verifier tiny") and "graded by trusted mode" in table
+    verdicts = {r["answer"]: (r["verdict"], r["tests"][0]["message"]) for r in results["results"]}
+    assert verdicts["instructor solution"] == ("passed", "") and verdicts["right_sum"] == ("passed", "")
+    verdict, message = verdicts["wrong_triple"]
+    assert verdict == "caught" and message.startswith("double(") and ", not " in message, table
+    assert f"ex1_check: {message}" in table
+    # no committed release: one generate_assignment made it; each executed notebook is kept
+    release = nbformat.read(tmp_path / "kept" / "release-copy" / "release" / TINY_ASSIGNMENT /
+                            f"{TINY_ASSIGNMENT}.ipynb", as_version=4)
+    assert (tmp_path / "kept" / "autograded" / "audit-02" / TINY_ASSIGNMENT / f"{TINY_ASSIGNMENT}.ipynb").is_file()
+    loaded = load_course(course, TINY_ASSIGNMENT)
+    assert trusted.is_current(release, loaded)
+    release.cells[-1].source += "\nassert double(0) == 0"
+    assert not trusted.is_current(release, loaded)
+
+
+@pytest.mark.slow
+def test_stock_nbgrader_still_grades_the_bank_when_asked(tmp_path, capsys):
+    course = tiny_course(tmp_path / "course")
+    status = audit.main(["--course", str(course), "--grader", "stock", "--json", str(tmp_path / "a.json")])
+    table = capsys.readouterr().out
+    results = json.loads((tmp_path / "a.json").read_text())
+    assert status == 0, table
+    assert "graded by stock nbgrader" in table and results["grader"].startswith("stock nbgrader")
+    wrong = next(r for r in results["results"] if r["answer"] == "wrong_triple")
+    assert wrong["verdict"] == "caught" and wrong["tests"][0]["message"] == "double(2) should be 4"

@@ -60,6 +60,7 @@ class AuditReport:
     results: tuple[AnswerResult, ...]
     cascades: tuple[str, ...]  # "audit-03: ex2_values lost points while only ex1 had a bank answer"
     seconds: float
+    grader: str = ""  # which grader ran, e.g. "stock nbgrader (generate_assignment + autograde)"
 
     @property
     def ok(self) -> bool:
@@ -77,8 +78,9 @@ class AuditReport:
 
 
 def format_table(report: AuditReport) -> str:
-    """One block per solution cell: a row per answer with each test's score, then each failing test's message."""
-    lines: list[str] = []
+    """Which grader ran, then one block per solution cell: a row per answer with each test's score, then each
+    failing test's message."""
+    lines: list[str] = [f"graded by {report.grader}", ""] if report.grader else []
     for cell in dict.fromkeys(result.cell for result in report.results):
         rows = [result for result in report.results if result.cell == cell]
         prefix = exercise_of(cell) + "_"
@@ -108,6 +110,7 @@ def to_json(report: AuditReport) -> dict:
     """The report as plain data, for CI artifacts and other tools."""
     return {
         "ok": report.ok,
+        "grader": report.grader,
         "seconds": report.seconds,
         "cascades": list(report.cascades),
         "results": [{

@@ -8,11 +8,14 @@ Example::
 
     >>> course = CourseCopy.make(Path("exercises"), Path("/tmp/audit"))   # doctest: +SKIP
     >>> release = course.generate("layers-and-blocks")      # doctest: +SKIP
+
+`StockGrader` is the audit's ``--grader stock``: several such copies side by side.
 """
 from __future__ import annotations
 
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +122,31 @@ class CourseCopy:
             scores = {grade.name: (grade.score, grade.max_score) for grade in submission.grades}
         return {grade_id: CellScore(grade_id, scores[grade_id][0], scores[grade_id][1], *failures[grade_id])
                 for grade_id in failures if grade_id in scores}
+
+
+class StockGrader:
+    """The audit's stock grader: ``jobs`` course copies (``grader-0``, ``grader-1``, ... under ``where``),
+    each graded by its own ``nbgrader autograde`` with its own gradebook, side by side."""
+
+    label = "stock nbgrader (generate_assignment + autograde)"
+
+    def __init__(self, course: Path, assignment: str, name: str, where: Path, jobs: int):
+        self.assignment, self.name = assignment, name
+        self.copies = [CourseCopy.make(course, Path(where) / f"grader-{g}") for g in range(max(1, jobs))]
+
+    def release(self) -> nbformat.NotebookNode:
+        """`nbgrader generate_assignment` in every copy (autograde needs it there); the student release."""
+        with ThreadPoolExecutor(len(self.copies)) as pool:
+            return list(pool.map(lambda copy: copy.generate(self.assignment), self.copies))[0]
+
+    def grade(self, notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, dict[str, CellScore]]:
+        """Each student's test scores, the submissions shared out over the copies."""
+        where = {student: self.copies[k % len(self.copies)] for k, student in enumerate(notebooks)}
+        for student, notebook in notebooks.items():
+            where[student].submit(self.assignment, student, self.name, notebook)
+        with ThreadPoolExecutor(len(self.copies)) as pool:
+            list(pool.map(lambda copy: copy.autograde(self.assignment), self.copies))
+        return {student: copy.results(self.assignment, student, self.name) for student, copy in where.items()}
 
 
 def _failure(cell: nbformat.NotebookNode) -> tuple[str, str]:
