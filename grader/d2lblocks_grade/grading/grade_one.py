@@ -149,9 +149,9 @@ def _copy_assets(kernel: Kernel, assets: dict[str, bytes]) -> None:
                 os.chown(kernel.workdir / path, kernel.jail.uid, kernel.jail.gid)
 
 
-def _run_trusted(job: GradeJob, graded, kernel: Kernel):
+def _run_trusted(job: GradeJob, graded, kernel: Kernel, files: VerifierFiles):
     """Trusted mode: probes in the kernel, verdicts here (`d2lblocks_grade.verify`)."""
-    verifier = course_verifier.load(job.verifier)
+    verifier = course_verifier.load(files)
     notebook, plan = make_plan(graded.notebook, verifier, job.markers)
     execution = execute_notebook(notebook, kernel, job.limits)
     verdicts, problems = judge_all(notebook, plan, verifier, job.language)
@@ -201,7 +201,7 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
         kernel = kernel or start_kernel(memory_bytes=job.limits.memory_bytes, sandboxed=job.sandboxed)
         _copy_assets(kernel, job.assets)
         if job.verifier is not None:
-            notebook, cells, findings, execution = _run_trusted(job, graded, kernel)
+            notebook, cells, findings, execution = _run_trusted(job, graded, kernel, job.verifier)
         else:
             notebook, cells, findings, execution = _run_in_notebook(job, graded, kernel)
         status, reason = _overall(cells, execution)

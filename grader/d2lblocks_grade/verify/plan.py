@@ -74,7 +74,7 @@ def make_plan(assembled, verifier: types.ModuleType, markers: Markers = Markers(
         if gid in replacements and not is_test_cell(cell):
             plan.replaced[cell["id"]] = cell.source
             cell.source = replacements[gid]
-        elif is_test_cell(cell) and gid in verifier.CHECKS:
+        elif gid is not None and is_test_cell(cell) and gid in verifier.CHECKS:
             challenge = verifier.CHECKS[gid].draw(generator)
             nonce = secrets.token_hex(8)
             plan.tests[cell["id"]] = PlannedTest(gid, nonce, challenge, markers.public_source(cell))
