@@ -34,6 +34,7 @@ from d2lblocks_grade.datatypes import (
     CellResult,
     GradeJob,
     GradeResult,
+    VerifierFiles,
 )
 from d2lblocks_grade.grading.inert import make_inert
 from d2lblocks_grade.grading.scoring import score_notebook
