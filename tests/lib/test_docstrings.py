@@ -10,11 +10,13 @@ from torch import nn
 import d2lblocks
 import d2lblocks_grade
 
+# The stand-in the grading sandbox shows instead of the course library exists to fail on import.
+NOT_IMPORTABLE = ("d2lblocks_grade.kernel.unavailable_package",)
 MODULES = sorted(
     name
     for package in (d2lblocks, d2lblocks_grade)
     for _, name, _ in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + ".")
-    if not name.endswith("__main__")
+    if not name.endswith("__main__") and name not in NOT_IMPORTABLE
 )
 
 
