@@ -146,7 +146,8 @@ def _render(run: NotebookRun, out_dir: Path, render_html: bool) -> NotebookRun:
         # text/html it carries), which reads offline; the live widget needs a kernel anyway.
         static = copy.deepcopy(run.notebook)
         static.metadata.pop("widgets", None)
-        body, _ = HTMLExporter(template_name="lab").from_notebook_node(static)
+        language = notebook_language(run.notebook) or "en"  # <html lang="ja">: browsers pick Japanese fonts
+        body, _ = HTMLExporter(template_name="lab", language_code=language).from_notebook_node(static)
         written.append(out_dir / f"{run.name}.html")
         written[-1].write_text(body, encoding="utf-8")
     return dataclasses.replace(run, written=tuple(written))

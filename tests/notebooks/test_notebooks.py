@@ -377,6 +377,8 @@ def test_the_rendered_html_shows_the_static_tree(executed):
         html_files = [p for p in run.written if p.suffix == ".html"]
         assert len(html_files) == 1 and html_files[0].stat().st_size > 0
         assert html_files[0].as_posix().endswith(f"/{name}.html")  # the Japanese edition under OUT/ja/
+        language = "ja" if name.startswith("ja/") else "en"
+        assert f'<html lang="{language}"' in html_files[0].read_text(encoding="utf-8")
     for name in ["01-layers-and-blocks", "03-looking-inside", "ja/01-layers-and-blocks", "ja/03-looking-inside"]:
         run = executed[name]
         page = next(p for p in run.written if p.suffix == ".html").read_text(encoding="utf-8")
