@@ -19,6 +19,8 @@ NONE_HINT = N_(" Something returned None where a tensor was expected: a forward 
                "gives None.")
 RETURNED_NONE = N_("{what} returned None: a forward (or function) without a `return` statement gives None, so the "
                    "caller has nothing to compute with. {advice}")
+NO_RESULT = N_("{what} gave the grader nothing to check: its result was missing or unreadable. Run the exercise "
+               "cell again and check that it finishes without an error.")
 NOT_A_TENSOR = N_("{what} returned a {type}, not a tensor. {advice}")
 
 
@@ -56,7 +58,7 @@ def expect(condition: bool, msgid: str, **fields) -> None:
 def ran_ok(result: dict | None, what: str, advice: str = "") -> None:
     """Stop with the right message when the student's code raised (``{"raised": ...}``)."""
     if not isinstance(result, dict):
-        stop(RAISED, what=what, error="no result", none="", advice=advice)
+        stop(NO_RESULT, what=what)
     raised = result.get("raised")
     if not raised:
         return
@@ -77,7 +79,7 @@ def tensor_of(result: dict, what: str, advice: str = "") -> torch.Tensor:
     kind = value.get("not_tensor") if isinstance(value, dict) else None
     if kind == "NoneType":
         stop(RETURNED_NONE, what=what, advice=advice)
-    stop(NOT_A_TENSOR, what=what, type=str(kind or "something else"), advice=advice)
+    stop(NOT_A_TENSOR, what=what, type=str(kind or "object"), advice=advice)
     raise AssertionError  # unreachable: stop raised
 
 

@@ -8,7 +8,7 @@ from d2lblocks_grade.verify.checks import Check, passed
 
 from ..probes import ex1 as probes
 from ..reference import ANSWERS
-from .common import PITFALLS, expect, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
+from .common import NO_RESULT, PITFALLS, expect, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
 from .registration import problem
 
 SECTION = N_("The Sequential block")
@@ -129,8 +129,7 @@ def _draw_forward(g: torch.Generator) -> dict:
 def judge_forward(challenge: dict, response: dict):
     want = probes.forward(challenge, ANSWERS)
     cases = response.get("cases") if isinstance(response, dict) else None
-    expect(isinstance(cases, list) and len(cases) == len(challenge["cases"]), CRASHED, label="MySequential(...)",
-           error="no result", **see(SECTION))
+    expect(isinstance(cases, list) and len(cases) == len(challenge["cases"]), NO_RESULT, what="MySequential(...)")
     bases = (cases[0].get("registry") or {}).get("bases", []) if isinstance(cases[0], dict) else []
     expect("torch.nn.modules.container.Sequential" not in bases, SUBCLASS, **see(SECTION))
     for case, got, wanted in zip(challenge["cases"], cases, want["cases"]):
@@ -221,8 +220,7 @@ def judge_parameters_case(case: dict, got: dict, want: dict, label: str, advice:
 def judge_parameters(challenge: dict, response: dict):
     want = probes.parameters(challenge, ANSWERS)
     cases = response.get("cases") if isinstance(response, dict) else None
-    expect(isinstance(cases, list) and len(cases) == len(challenge["cases"]), CRASHED, label="MySequential(...)",
-           error="no result", **see(SECTION))
+    expect(isinstance(cases, list) and len(cases) == len(challenge["cases"]), NO_RESULT, what="MySequential(...)")
     for case, got, wanted, (label, advice) in zip(challenge["cases"], cases, want["cases"], PARAMETER_CASES):
         judge_parameters_case(case, got if isinstance(got, dict) else {}, wanted, label, advice)
     return passed()
@@ -230,7 +228,7 @@ def judge_parameters(challenge: dict, response: dict):
 
 # --- ex1_state_dict: state_dict() saves every block's weights and loads them back --------------------------------
 STATE_LABEL = "MySequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 2))"
-LOAD_LABEL = "second.load_state_dict(first.state_dict()) and running both on X"
+LOAD_LABEL = N_("second.load_state_dict(first.state_dict()) and running both on X")
 FEED_SEE = N_("forward must feed X to the first block and each block's output to the next. "
               "See {notebook}, section '{section}'.")
 RETURN_SEE = N_("forward must return the last block's output. See {notebook}, section '{section}'.")
@@ -285,7 +283,7 @@ def judge_state_dict(challenge: dict, response: dict):
            why=why)
     feed = Message(FEED_SEE, section)
     for step in ("loaded", "first", "second"):
-        ran_ok(got.get(step), LOAD_LABEL, feed)
+        ran_ok(got.get(step), Message(LOAD_LABEL), feed)
     first = tensor_of(got["first"], "MySequential(...)(X)", Message(RETURN_SEE, section))
     second = tensor_of(got["second"], "MySequential(...)(X)", Message(RETURN_SEE, section))
     expect(same(first, second), STILL_DIFFERENT, **section)
@@ -297,7 +295,7 @@ def judge_state_dict(challenge: dict, response: dict):
 
 # --- ex1_to_eval: .eval() and .to() reach every block inside MySequential ----------------------------------------
 EVAL_LABEL = "MySequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))"
-EVAL_CALLS = f"{EVAL_LABEL}.eval() and two calls on X"
+EVAL_CALLS = N_("{label}.eval() and two calls on X")
 TO_LABEL = "net.to(torch.float64)(X.double())"
 RETURN_LAST = N_("forward must return the last block's output.")
 TO_ADVICE = N_("forward must run the registered blocks, which .to() converts.")
@@ -334,7 +332,7 @@ def judge_to_eval(challenge: dict, response: dict):
         stop(kind[1], **kind[2])
     feed = Message(FEED_SEE, section)
     for step in ("eval", "out1", "out2"):
-        ran_ok(got.get(step), EVAL_CALLS, feed)
+        ran_ok(got.get(step), Message(EVAL_CALLS, {"label": EVAL_LABEL}), feed)
     out1 = tensor_of(got["out1"], "MySequential(...)(X)", Message(RETURN_SEE, section))
     expect(got.get("dropout_off") is True, EVAL_MISSED, **section)
     expect(same(out1, maybe_tensor(got["out2"])), STILL_RANDOM, **section)
@@ -413,10 +411,10 @@ def judge_gradients(challenge: dict, response: dict):
     ran = {entry[0] for entry in got.get("ran") or [] if isinstance(entry, list) and entry}
     skipped = [i for i, spec in enumerate(challenge["pool"]) if spec["kind"] == "linear" and i not in ran]
     expect(not skipped, SKIPPED, block=skipped[0] if skipped else "", **section)
-    missing = [f"block {i}: {name}" for i, name in wrong if grads.get((i, name)) is None
+    missing = [f"blocks[{i}].{name}" for i, name in wrong if grads.get((i, name)) is None
                or not bool(grads[i, name].abs().sum() > 0)]
     expect(not missing, NO_GRADIENT, missing=", ".join(missing), **see(GRADIENTS_SECTION))
-    stop(GRADIENTS_DIFFER, which=", ".join(f"block {i}: {name}" for i, name in wrong), **section)
+    stop(GRADIENTS_DIFFER, which=", ".join(f"blocks[{i}].{name}" for i, name in wrong), **section)
 
 
 CHECKS = {

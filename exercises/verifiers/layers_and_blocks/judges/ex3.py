@@ -23,7 +23,7 @@ from d2lblocks_grade.verify.checks import Check, passed
 
 from ..probes import ex3 as probes
 from ..reference import ANSWERS
-from .common import PITFALLS, RAISED, expect, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
+from .common import NO_RESULT, PITFALLS, expect, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
 
 SEQUENTIAL = N_("A layer and a block: `nn.Sequential`")
 TWO_INSTANCES = N_("Two instances, two sets of parameters")
@@ -132,7 +132,7 @@ def _same_values(got, want) -> bool:
 def expect_sequential(structure, label: str, n: int) -> None:
     """replicate's result must be an nn.Sequential of exactly n registered blocks (the kernel's report: messages)."""
     structure = _dict(structure)
-    kind = str(structure.get("type", "something else"))
+    kind = str(structure.get("type", "object"))
     expect(kind != "NoneType", NO_RETURN, label=label)
     expect(structure.get("sequential") is True, ONLY_HOLDS if structure.get("container") else NOT_SEQUENTIAL,
            label=label, type=kind, **see(SEQUENTIAL))
@@ -143,7 +143,7 @@ def expect_sequential(structure, label: str, n: int) -> None:
 
 
 def _no_result(label: str):
-    stop(RAISED, what=label, error="no result", none="", advice="")
+    stop(NO_RESULT, what=label)
 
 
 # --- ex3_sequential ------------------------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def judge_deep_net(challenge: dict, response):
     response = _dict(response)
     if "missing" in response:
         stop(NOT_DEFINED, name=str(response["missing"])[:40])
-    expect(response.get("module") is True, NOT_A_NETWORK, type=str(response.get("type", "something else")),
+    expect(response.get("module") is True, NOT_A_NETWORK, type=str(response.get("type", "object")),
            **see(SEQUENTIAL))
     out = tensor_of(response.get("output"), DEEP_CALL, Message(CHAINS))
     expect(tuple(out.shape) == (2, 1), DEEP_SHAPE, shape=tuple(out.shape))
