@@ -152,6 +152,7 @@ class GradeResult:
     submission_digest: str = ""
     submitted_name: str = ""
     submitted_at: float | None = None
+    language: str = "en"  # the job's language: the feedback page and the reasons speak it
 
     @property
     def score(self) -> float:

@@ -213,7 +213,7 @@ def stored_result(out: Path, course: Course, student: str, info: dict, rows: lis
              for r in rows if r["student"] == student]
     executed = out / "autograded" / student / course.assignment_id / course.notebook_name
     return GradeResult(student, course.assignment_id, info["status"], info["reason"], cells,
-                       executed.read_bytes() if executed.exists() else None)
+                       executed.read_bytes() if executed.exists() else None, language=course.language)
 
 
 def stored_lateness(info: dict, policy: LatePolicy, student: str, score: float) -> Lateness:

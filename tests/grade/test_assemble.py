@@ -4,11 +4,12 @@ import nbformat
 import pytest
 from grader_fixtures import ASSIGNMENT, CORRECT, HIDDEN_LINE, NOTEBOOK, make_course, student_notebook
 
+from d2lblocks.i18n import translate
 from d2lblocks_grade.course.master import hidden_test_lines, load_course
-from d2lblocks_grade.course.submission_file import BadNotebook, parse_submission
+from d2lblocks_grade.course.submission_file import EMPTY_FILE, BadNotebook, parse_submission
 from d2lblocks_grade.datatypes import INVALID, MISSING_CELL, TAMPERED, WRONG_ASSIGNMENT, GradeJob, Limits
 from d2lblocks_grade.grading.grade_one import precheck
-from d2lblocks_grade.integrity.assemble import assemble, grade_id
+from d2lblocks_grade.integrity.assemble import TEST_EDITED, assemble, grade_id
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +113,22 @@ def test_notebook_of_another_assignment_is_recognised(course):
     result = precheck(job)
     assert result.status == WRONG_ASSIGNMENT and "hw3_q1" in result.reason
     assert {cell.status for cell in result.cells} == {WRONG_ASSIGNMENT} and len(result.cells) == 3
+
+
+def test_a_japanese_assignment_gives_its_reasons_in_japanese(course, master):
+    """The job's language reaches the reasons students read (a test's override, a refused notebook, the
+    result's language); the instructor's findings stay English."""
+    def weaken(nb):
+        next(c for c in nb.cells if grade_id(c) == "ex2_test_double").source = "pass"
+    graded = assemble(_nb(student_notebook(course, CORRECT, edit=weaken)), master, language="ja")
+    status, reason = graded.overrides["ex2_test_double"]
+    assert status == TAMPERED and reason == translate(TEST_EDITED, "ja", test="ex2_test_double") != \
+        TEST_EDITED.format(test="ex2_test_double")
+    assert graded.findings == [TEST_EDITED.format(test="ex2_test_double")]
+    job = GradeJob("zoe", b"", NOTEBOOK, ASSIGNMENT, load_course(course, ASSIGNMENT).master_bytes, language="ja")
+    result = precheck(job)
+    assert result.language == "ja" and result.status == INVALID and result.reason == translate(EMPTY_FILE, "ja")
+    assert {cell.reason for cell in result.cells} == {translate(EMPTY_FILE, "ja")}
 
 
 def test_precheck_lets_real_notebooks_through(course):

@@ -1,23 +1,29 @@
 """The feedback page renders the student's work (markdown, pictures) safely, and never shows a hidden test."""
 
 import base64
+import html
 import io
+import re
 from datetime import datetime, timedelta
 
 import nbformat
 import pytest
 from conftest import require_program
 
+from d2lblocks.i18n import translate
 from d2lblocks_grade.datatypes import CellResult, GradeResult
 from d2lblocks_grade.notebook_cells import Markers
 from d2lblocks_grade.records.feedback import (
     HIDDEN_NOTE,
     IMAGE_AFTER_HIDDEN,
+    PASSED,
+    REDACTED,
     data_uri,
     find_leaks,
     redact,
     render_feedback,
     render_markdown,
+    status_name,
 )
 from d2lblocks_grade.records.late import Lateness
 
@@ -47,9 +53,15 @@ def _picture_cell(source="plt.plot(x)"):
     return cell
 
 
-def _result(*cells, outcomes=None) -> GradeResult:
+def _result(*cells, outcomes=None, language="en") -> GradeResult:
     nb = nbformat.v4.new_notebook(cells=list(cells))
-    return GradeResult("amy", "hw", "graded", cells=outcomes or [], executed_notebook_bytes=nbformat.writes(nb).encode())
+    return GradeResult("amy", "hw", "graded", cells=outcomes or [], executed_notebook_bytes=nbformat.writes(nb).encode(),
+                       language=language)
+
+
+def _shown(page: str) -> str:
+    """The words a student reads: the page without its style sheet and tags, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", page, flags=re.S)))
 
 
 def test_markdown_is_rendered_and_cleaned():
@@ -149,3 +161,48 @@ def test_a_markdown_cell_built_to_be_slow_to_parse_is_shown_as_text():
     page = str(render_markdown("[" * 300_000))
     assert page.startswith("<pre>") and page.endswith("[...]</pre>")
     assert str(render_markdown("**bold**")) == "<p><strong>bold</strong></p>\n"
+
+
+def test_an_english_page_reads_as_it_always_has():
+    page, _ = render_feedback(_result(_test_cell("assert True"), outcomes=[CellResult("ex2_test", 1.0, 1.0)]), [])
+    assert '<html lang="en">' in page and "<h1>Feedback: hw</h1>" in page
+    assert "Student <b>amy</b> &middot; score <b>1 / 1</b> &middot; graded" in page
+    assert '<p class="message">passed</p>' in page
+
+
+def test_a_japanese_assignment_gets_a_japanese_page():
+    """A result in the assignment's language "ja": the page says lang="ja", and its heading, labels, status
+    names, "passed", notes, late line and redaction notice come from the catalogue's Japanese; each test's
+    message is the verdict's, as given; none of the page's English words is left."""
+    due = datetime(2026, 12, 1, 23, 59)
+    late = Lateness(due, due + timedelta(hours=2), "file time; Canvas marked it LATE", 7200.0, 1.0, "zero")
+    hidden_test = _test_cell(f"assert double(2) == 4\n### BEGIN HIDDEN TESTS\n{HIDDEN}\n### END HIDDEN TESTS")
+    spy = nbformat.v4.new_code_cell("print(_ih)")
+    spy.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"['{HIDDEN}']")]
+    message = "AssertionError: MySequential は子ブロックを登録していません"
+    result = _result(hidden_test, _test_cell("assert True", gid="ex3_test"), spy, _picture_cell("after()"),
+                     outcomes=[CellResult("ex2_test", 0.0, 1.0, reason=message), CellResult("ex3_test", 3.0, 3.0)],
+                     language="ja")
+    page, leaks = render_feedback(result, [HIDDEN], late=late)
+    shown = _shown(page)
+    assert leaks == [HIDDEN] and '<html lang="ja">' in page
+    japanese = [translate("Feedback: {assignment}", "ja", assignment="hw"), translate("Student", "ja"),
+                translate("score", "ja"), status_name("graded", "ja"), translate(PASSED, "ja"),
+                translate(HIDDEN_NOTE, "ja"), translate(IMAGE_AFTER_HIDDEN, "ja"), translate(REDACTED, "ja"),
+                late.text("ja"), translate("score before the penalty: {score} / {max_score}", "ja", score="3",
+                                           max_score="4")]
+    for text in japanese:
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text), f"not translated yet: {text!r}"
+        assert text in shown, text
+    assert message in shown
+    for english in ("Feedback", "Student", "score", "passed", "graded", "hidden test", "picture", "submitted",
+                    "due date", "penalty", "file time", "marked it"):
+        assert english not in shown, english
+
+
+def test_a_japanese_page_without_a_notebook_names_each_status_in_japanese():
+    reason = "ノートブックが提出されていません"
+    result = GradeResult("amy", "hw", "missing", reason, [CellResult("ex2_test", 0.0, 1.0, "missing", reason)],
+                         language="ja")
+    shown = _shown(render_feedback(result, [])[0])
+    assert status_name("missing", "ja") in shown and reason in shown and "missing" not in shown

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 import nbformat
 from nbgrader import utils
 
+from d2lblocks.i18n import N_, translate
 from d2lblocks_grade.course.submission_file import BadNotebook, parse_submission
 from d2lblocks_grade.datatypes import (
     CRASHED,
@@ -47,16 +48,21 @@ from d2lblocks_grade.verify import course_verifier
 from d2lblocks_grade.verify.judging import judge_all
 from d2lblocks_grade.verify.plan import make_plan, restore_tests
 
-OTHER_ASSIGNMENT = ("none of this assignment's answer cells ({expected}) is in the notebook, which "
-                    "carries cells of another assignment ({found}); submit {name}")
+OTHER_ASSIGNMENT = N_("none of this assignment's answer cells ({expected}) is in the notebook, which "
+                      "carries cells of another assignment ({found}); submit {name}")
+STUCK = N_("a cell ran past its time limit and ignored the interrupt, so the kernel was stopped")
+RAN_OUT = N_("the notebook ran past its time limit and was stopped")
+SLOW_CELLS = N_("{count} cell(s) ran past the cell time limit")
+GRADER_FAILED = N_("the grader failed on this notebook: {error}")
+TRUNCATED = N_("... [output truncated by the grader]")
 
 
-def check_assignment(student, master, name: str) -> None:
+def check_assignment(student, master, name: str, language: str = "en") -> None:
     answers = answer_ids(master)
     theirs = {gid for c in student.cells if (gid := grade_id(c))}
     if theirs and not theirs & {gid for c in master.cells if (gid := grade_id(c))}:
-        raise BadNotebook(WRONG_ASSIGNMENT, OTHER_ASSIGNMENT.format(
-            expected=", ".join(answers), found=", ".join(sorted(theirs)[:4]), name=name))
+        raise BadNotebook(WRONG_ASSIGNMENT, translate(
+            OTHER_ASSIGNMENT, language, expected=", ".join(answers), found=", ".join(sorted(theirs)[:4]), name=name))
 
 
 def rows_for_all(master, status: str, reason: str) -> list[CellResult]:
@@ -73,30 +79,30 @@ def rows_for_all(master, status: str, reason: str) -> list[CellResult]:
 def _result(job: GradeJob, **fields) -> GradeResult:
     return GradeResult(student_id=job.student_id, assignment_id=job.assignment_id,
                        submission_digest=job.submission_digest, submitted_name=job.submitted_name,
-                       submitted_at=job.submitted_at, **fields)
+                       submitted_at=job.submitted_at, language=job.language, **fields)
 
 
-def _overall(cells: list[CellResult], execution) -> tuple[str, str]:
+def _overall(cells: list[CellResult], execution, language: str = "en") -> tuple[str, str]:
     if execution.stuck_cell is not None:
-        return TIMEOUT, "a cell ran past its time limit and ignored the interrupt, so the kernel was stopped"
+        return TIMEOUT, translate(STUCK, language)
     if execution.timed_out:
-        return TIMEOUT, "the notebook ran past its time limit and was stopped"
+        return TIMEOUT, translate(RAN_OUT, language)
     if execution.crashed:
         return CRASHED, execution.crashed
     if execution.timed_out_cells:
-        return TIMEOUT, f"{len(execution.timed_out_cells)} cell(s) ran past the cell time limit"
+        return TIMEOUT, translate(SLOW_CELLS, language, count=len(execution.timed_out_cells))
     tampered = [c for c in cells if c.status == TAMPERED]
     if tampered:
         return TAMPERED, tampered[0].reason
     return GRADED, ""
 
 
-def _cap_outputs(nb, limit: int) -> None:
+def _cap_outputs(nb, limit: int, language: str = "en") -> None:
     """Keep the recorded notebook small: a runaway print loop must not bloat the gradebook."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and len(out.get("text", "")) > limit:
-                out["text"] = out["text"][:limit] + "\n... [output truncated by the grader]\n"
+                out["text"] = out["text"][:limit] + "\n" + translate(TRUNCATED, language) + "\n"
 
 
 def crashed_result(job: GradeJob, reason: str, findings: list[str] | None = None) -> GradeResult:
@@ -109,8 +115,8 @@ def crashed_result(job: GradeJob, reason: str, findings: list[str] | None = None
 def _validate(job: GradeJob, master) -> nbformat.NotebookNode:
     if job.intake_status:
         raise BadNotebook(job.intake_status, job.intake_reason)
-    student = parse_submission(job.notebook_bytes or b"")
-    check_assignment(student, master, job.notebook_name)
+    student = parse_submission(job.notebook_bytes or b"", language=job.language)
+    check_assignment(student, master, job.notebook_name, job.language)
     return student
 
 
@@ -157,7 +163,7 @@ def _run_trusted(job: GradeJob, graded, kernel: Kernel, files: VerifierFiles):
     execution = execute_notebook(notebook, kernel, job.limits)
     verdicts, problems = judge_all(notebook, plan, verifier, job.language)
     restore_tests(notebook, plan)
-    cells = score_notebook(notebook, execution, graded.overrides)
+    cells = score_notebook(notebook, execution, graded.overrides, job.language)
     for cell in cells:  # a test that scored 0 for a reason of its own says so in its status
         verdict = verdicts.get(cell.grade_id)
         if verdict is not None and cell.status == GRADED and verdict.outcome in (USES_REFERENCE, NO_RESPONSE):
@@ -176,7 +182,7 @@ def _run_in_notebook(job: GradeJob, graded, kernel: Kernel):
         notebook, verdict = integrity.read_verdict(
             notebook, plan, kernel_died=bool(execution.crashed or execution.timed_out))
         findings += verdict.findings + verdict.notes
-    cells = score_notebook(notebook, execution, graded.overrides)
+    cells = score_notebook(notebook, execution, graded.overrides, job.language)
     if plan is not None:
         cells = integrity.apply_verdict(cells, verdict)
     return notebook, cells, findings, execution
@@ -195,7 +201,7 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
                        cells=rows_for_all(master, bad.status, bad.reason),
                        duration_s=time.monotonic() - started)
     try:
-        graded = assemble(student, master, job.markers)
+        graded = assemble(student, master, job.markers, job.language)
         if kernel is not None and not _fits(kernel, job):
             kernel.kill()  # started under other caps, or in another mode, than this job's
             kernel = None
@@ -205,14 +211,15 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
             notebook, cells, findings, execution = _run_trusted(job, graded, kernel, job.verifier)
         else:
             notebook, cells, findings, execution = _run_in_notebook(job, graded, kernel)
-        status, reason = _overall(cells, execution)
-        _cap_outputs(notebook, job.limits.output_bytes)
+        status, reason = _overall(cells, execution, job.language)
+        _cap_outputs(notebook, job.limits.output_bytes, job.language)
         make_inert(notebook)  # instructors open it in a browser: no scripts, no active HTML
         return _result(job, status=status, reason=reason, cells=cells, findings=findings,
                        executed_notebook_bytes=nbformat.writes(notebook).encode(),
                        duration_s=time.monotonic() - started)
     except Exception as err:  # a grader bug must cost one student a retry, not the whole class
-        result = crashed_result(job, f"the grader failed on this notebook: {type(err).__name__}: {err}",
+        error = f"{type(err).__name__}: {err}"
+        result = crashed_result(job, translate(GRADER_FAILED, job.language, error=error),
                                 [traceback.format_exc(limit=5)])
         result.duration_s = time.monotonic() - started
         return result

@@ -24,17 +24,19 @@ from dataclasses import dataclass, field
 import nbformat
 from nbgrader import utils
 
+from d2lblocks.i18n import N_, translate
 from d2lblocks_grade.datatypes import MISSING_CELL, TAMPERED
 from d2lblocks_grade.notebook_cells import Markers, grade_id, is_test_cell, test_ids
 
-ANSWER_MISSING = ("the answer cell {answer} is missing (deleted, or its nbgrader metadata was lost "
-                  "by copying it into a new cell); download the assignment again and paste your answer "
-                  "into the cell marked YOUR CODE HERE")
-TEST_DELETED = "the test cell {test} was deleted; tests belong to the assignment and must stay in the notebook"
-TEST_EDITED = "the test cell {test} was edited; the original test was run, and a changed test scores 0"
-TEST_STALE = ("the test cell {test} is as released but the course has changed it since; "
+# A test's reason, which students read, is in the assignment's language; findings (the instructor's) in English.
+ANSWER_MISSING = N_("the answer cell {answer} is missing (deleted, or its nbgrader metadata was lost "
+                    "by copying it into a new cell); download the assignment again and paste your answer "
+                    "into the cell marked YOUR CODE HERE")
+TEST_DELETED = N_("the test cell {test} was deleted; tests belong to the assignment and must stay in the notebook")
+TEST_EDITED = N_("the test cell {test} was edited; the original test was run, and a changed test scores 0")
+TEST_STALE = ("the test cell {test} is as released but the course has changed it since; "  # a finding only
               "the current test was run")
-TEST_DUPLICATED = "the test cell {test} appears {count} times; a copied test scores 0"
+TEST_DUPLICATED = N_("the test cell {test} appears {count} times; a copied test scores 0")
 
 
 @dataclass
@@ -84,8 +86,9 @@ def _student_cells(student) -> tuple[dict, dict]:
 
 
 def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode,
-             markers: Markers = Markers()) -> Assembly:
-    """The notebook to execute, with findings and per-test status overrides (see module docstring)."""
+             markers: Markers = Markers(), language: str = "en") -> Assembly:
+    """The notebook to execute, with findings and per-test status overrides (see module docstring), the
+    overrides' reasons in `language`."""
     by_id, extras = _student_cells(student)
     master_ids = {grade_id(c) for c in master.cells if grade_id(c)}
     out = Assembly(nbformat.from_dict(copy.deepcopy(dict(master))))
@@ -117,11 +120,11 @@ def assemble(student: nbformat.NotebookNode, master: nbformat.NotebookNode,
                 if isinstance(cell.source, list):
                     cell.source = "".join(cell.source)
             else:
-                out.findings.append(ANSWER_MISSING.format(answer=gid))
+                out.findings.append(translate(ANSWER_MISSING, "en", answer=gid))
                 for test in tests_of(gid, master):
-                    out.overrides.setdefault(test, (MISSING_CELL, ANSWER_MISSING.format(answer=gid)))
+                    out.overrides.setdefault(test, (MISSING_CELL, translate(ANSWER_MISSING, language, answer=gid)))
         elif is_test_cell(mcell):
-            _check_test(gid, mcell, copies, out, markers)
+            _check_test(gid, mcell, copies, out, markers, language)
         out.notebook.cells.append(cell)
         emit_extras(gid)
     for gid in sorted(set(by_id) - master_ids):
@@ -150,11 +153,12 @@ def _untouched_since_release(cell, source: str) -> bool:
     return utils.compute_checksum(probe) == meta["checksum"]
 
 
-def _check_test(gid: str, master_cell, copies: list, out: Assembly, markers: Markers) -> None:
+def _check_test(gid: str, master_cell, copies: list, out: Assembly, markers: Markers, language: str) -> None:
+    fields: dict = {"test": gid}
     if not copies:
-        reason = TEST_DELETED.format(test=gid)
+        reason = TEST_DELETED
     elif len(copies) > 1:
-        reason = TEST_DUPLICATED.format(test=gid, count=len(copies))
+        reason, fields["count"] = TEST_DUPLICATED, len(copies)
     else:
         theirs = copies[0].get("source", "")
         theirs = "".join(theirs) if isinstance(theirs, list) else theirs
@@ -163,6 +167,6 @@ def _check_test(gid: str, master_cell, copies: list, out: Assembly, markers: Mar
         if _untouched_since_release(copies[0], theirs):
             out.findings.append(TEST_STALE.format(test=gid))
             return
-        reason = TEST_EDITED.format(test=gid)
-    out.findings.append(reason)
-    out.overrides[gid] = (TAMPERED, reason)
+        reason = TEST_EDITED
+    out.findings.append(translate(reason, "en", **fields))
+    out.overrides[gid] = (TAMPERED, translate(reason, language, **fields))

@@ -7,7 +7,9 @@ reduced to `ename: evalue`, and tracebacks never appear. A final leak check
 scans the page for every line of every hidden test and redacts any that a
 student's own output managed to print (e.g. `print(_ih)`).
 
-The page comes from a Jinja template (``templates/feedback.html.j2``, autoescaped).
+The page comes from a Jinja template (``templates/feedback.html.j2``, autoescaped) and speaks
+the assignment's language (``GradeResult.language``): every word of it is in the message
+catalogue, the template's through Jinja's i18n extension (``_("...")``, brace placeholders).
 Markdown cells are rendered with mistune and cleaned by nh3 (no scripts, no event
 handlers, no remote images; pasted images become data URIs). PNG and JPEG outputs
 are shown as data URIs, except those drawn after the first hidden test ran: text can
@@ -38,15 +40,42 @@ import nh3
 from markupsafe import Markup, escape
 from nbgrader import utils
 
-from d2lblocks_grade.datatypes import GRADED, CellResult, GradeResult
+from d2lblocks.i18n import N_, translate
+from d2lblocks_grade.datatypes import (
+    AMBIGUOUS,
+    CRASHED,
+    GRADED,
+    INVALID,
+    MISSING,
+    MISSING_CELL,
+    NEEDS_GRADING,
+    NO_RESPONSE,
+    NOT_RUN,
+    TAMPERED,
+    TIMEOUT,
+    USES_REFERENCE,
+    WRONG_ASSIGNMENT,
+    CellResult,
+    GradeResult,
+)
 from d2lblocks_grade.notebook_cells import Markers, is_test_cell, strip_ansi
 from d2lblocks_grade.records.late import Lateness
 
-HIDDEN_NOTE = "# (hidden tests run here; they are not shown)"
-REDACTED = "[hidden test redacted]"
-IMAGE_AFTER_HIDDEN = ("[picture not shown: it was drawn after hidden tests had run, and a picture cannot be "
-                      "checked for hidden test text]")
-IMAGE_TOO_LARGE = "[picture not shown: {size:.1f} MiB is more than the {limit:.0f} MiB a feedback page shows]"
+HIDDEN_NOTE = N_("# (hidden tests run here; they are not shown)")
+REDACTED = N_("[hidden test redacted]")
+WITHHELD = N_("Feedback withheld: it quoted a hidden test. Ask your instructor.")
+IMAGE_AFTER_HIDDEN = N_("[picture not shown: it was drawn after hidden tests had run, and a picture cannot be "
+                        "checked for hidden test text]")
+IMAGE_TOO_LARGE = N_("[picture not shown: {size:.1f} MiB is more than the {limit:.0f} MiB a feedback page shows]")
+PICTURE = N_("picture")  # an image's alt text when it has no text of its own
+PASSED = N_("passed")
+# A status as students read it; in English, the status itself (the gradebook's and the CSV's word).
+STATUS_NAMES = {
+    GRADED: N_("graded"), TIMEOUT: N_("timeout"), INVALID: N_("invalid-notebook"), MISSING: N_("missing"),
+    AMBIGUOUS: N_("ambiguous"), WRONG_ASSIGNMENT: N_("wrong-assignment"), MISSING_CELL: N_("missing-cell"),
+    TAMPERED: N_("tampered"), CRASHED: N_("crashed"), NOT_RUN: N_("not-run"), NEEDS_GRADING: N_("needs-grading"),
+    USES_REFERENCE: N_("uses-reference"), NO_RESPONSE: N_("no-response"),
+}
 IMAGE_TYPES = ("image/png", "image/jpeg")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MARKDOWN_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
@@ -58,16 +87,30 @@ _MARKDOWN = mistune.create_markdown(
     renderer=mistune.HTMLRenderer(escape=False, allow_harmful_protocols=("attachment:",)))
 
 
-@lru_cache(maxsize=1)
-def _template() -> jinja2.Template:
+@lru_cache(maxsize=None)
+def _template(language: str = "en") -> jinja2.Template:
+    """The page's template speaking `language`: its ``_("...", name=value)`` is `translate` (autoescaped after)."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("d2lblocks_grade.records", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
+                             autoescape=True, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+
+    def say(msgid: str, **fields: Any) -> str:
+        return translate(msgid, language, **fields)
+
+    def say_n(singular: str, plural: str, n: int, **fields: Any) -> str:
+        return translate(singular if n == 1 else plural, language, **fields)
+
+    env.install_gettext_callables(say, say_n, newstyle=False)  # type: ignore[attr-defined]  # added by the extension
     return env.get_template("feedback.html.j2")
 
 
-def public_test_source(source: str, markers: Markers = Markers()) -> str:
-    """The test as students may see it: each hidden region replaced by a note."""
-    return markers.hide_tests(source, HIDDEN_NOTE)
+def status_name(status: str, language: str = "en") -> str:
+    """A status as students read it in `language` ("timeout" -> "時間切れ"); an unknown status as it is."""
+    return translate(STATUS_NAMES[status], language) if status in STATUS_NAMES else status
+
+
+def public_test_source(source: str, markers: Markers = Markers(), language: str = "en") -> str:
+    """The test as students may see it: each hidden region replaced by a note (in `language`)."""
+    return markers.hide_tests(source, translate(HIDDEN_NOTE, language))
 
 
 def data_uri(kind: str, payload: Any) -> str | None:
@@ -130,7 +173,7 @@ def _text(text: str) -> Markup:
     return Markup(html.escape(text, quote=False))
 
 
-def _outputs(cell, images_allowed: bool) -> list[dict]:
+def _outputs(cell, images_allowed: bool, language: str) -> list[dict]:
     parts: list[dict] = []
     text: list[str] = []
 
@@ -151,12 +194,14 @@ def _outputs(cell, images_allowed: bool) -> list[dict]:
             if uri is not None:
                 flush()
                 if not images_allowed:
-                    parts.append({"type": "note", "text": IMAGE_AFTER_HIDDEN})
+                    parts.append({"type": "note", "text": translate(IMAGE_AFTER_HIDDEN, language)})
                 elif _image_size(uri) > MAX_IMAGE_BYTES:
-                    parts.append({"type": "note", "text": IMAGE_TOO_LARGE.format(size=_image_size(uri) / 2**20,
-                                                                 limit=MAX_IMAGE_BYTES / 2**20)})
+                    parts.append({"type": "note", "text": translate(IMAGE_TOO_LARGE, language,
+                                                                    size=_image_size(uri) / 2**20,
+                                                                    limit=MAX_IMAGE_BYTES / 2**20)})
                 else:
-                    parts.append({"type": "image", "uri": uri, "alt": str(data.get("text/plain", "picture"))[:200]})
+                    alt = data.get("text/plain", translate(PICTURE, language))
+                    parts.append({"type": "image", "uri": uri, "alt": str(alt)[:200]})
             else:
                 text.append(str(data.get("text/plain", "")))
         elif kind == "error":  # the message only: a traceback could quote test code
@@ -165,30 +210,32 @@ def _outputs(cell, images_allowed: bool) -> list[dict]:
     return parts
 
 
-def _test_block(gid: str, source: str, outcome: CellResult, markers: Markers) -> dict:
+def _test_block(gid: str, source: str, outcome: CellResult, markers: Markers, language: str) -> dict:
     full = outcome.score is not None and outcome.score >= outcome.max_score
     css = "pass" if full and outcome.status == GRADED else "fail" if outcome.status == GRADED else "other"
     return {"kind": "test", "grade_id": gid, "css": css,
             "score": "-" if outcome.score is None else f"{outcome.score:g}", "max_score": f"{outcome.max_score:g}",
-            "status": outcome.status, "message": _text(outcome.reason or ("passed" if full else "")),
-            "source": _text(public_test_source(source, markers))}
+            "status": status_name(outcome.status, language),
+            "message": _text(outcome.reason or (translate(PASSED, language) if full else "")),
+            "source": _text(public_test_source(source, markers, language))}
 
 
-def _blocks(nb, outcomes: dict[str, CellResult], markers: Markers) -> list[dict]:
+def _blocks(nb, outcomes: dict[str, CellResult], markers: Markers, language: str = "en") -> list[dict]:
     blocks: list[dict] = []
     hidden_ran = False  # from the first test with a hidden part on, the kernel's history holds hidden tests
     for cell in nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if is_test_cell(cell):
             if gid in outcomes:
-                blocks.append(_test_block(gid, cell.source, outcomes[gid], markers))
+                blocks.append(_test_block(gid, cell.source, outcomes[gid], markers, language))
             hidden_ran = hidden_ran or bool(markers.hidden_regions(cell.source))
         elif cell.cell_type == "code":
-            blocks.append({"kind": "code", "source": _text(cell.source), "outputs": _outputs(cell, not hidden_ran)})
+            blocks.append({"kind": "code", "source": _text(cell.source),
+                           "outputs": _outputs(cell, not hidden_ran, language)})
         else:
             blocks.append({"kind": "markdown", "html": render_markdown(cell.source, cell.get("attachments"))})
             if gid in outcomes:
-                blocks.append(_test_block(gid, "", outcomes[gid], markers))
+                blocks.append(_test_block(gid, "", outcomes[gid], markers, language))
     return blocks
 
 
@@ -201,8 +248,9 @@ def _executed(data: bytes) -> nbformat.NotebookNode:
 
 def render_feedback(result: GradeResult, hidden_lines: list[str], markers: Markers = Markers(),
                     late: Lateness | None = None) -> tuple[str, list[str]]:
-    """The feedback page for `result` (with its lateness, if known), and the hidden-test lines that had to
-    be redacted from it."""
+    """The feedback page for `result` (with its lateness, if known), in the result's language, and the
+    hidden-test lines that had to be redacted from it."""
+    language = result.language
     outcomes = {c.grade_id: c for c in result.cells}
     # The grader wrote this notebook itself (nbformat 4, already checked): no schema validation, which
     # would take longer than the rest of the page.
@@ -212,16 +260,17 @@ def render_feedback(result: GradeResult, hidden_lines: list[str], markers: Marke
         own = "\n".join(cell.source for cell in nb.cells
                          if not is_test_cell(cell) and not utils.is_locked(cell))
         hidden_lines = [line for line in hidden_lines if line not in own]
-        blocks = _blocks(nb, outcomes, markers)
+        blocks = _blocks(nb, outcomes, markers, language)
     else:
-        blocks = [{"kind": "list", "cells": result.cells}]
+        blocks = [{"kind": "list", "cells": [{"grade_id": c.grade_id, "status": status_name(c.status, language),
+                                              "reason": c.reason} for c in result.cells]}]
     penalty = late.penalty if late is not None else 0.0
-    page = _template().render(
-        assignment=result.assignment_id, student=result.student_id,
+    page = _template(language).render(
+        lang=language, assignment=result.assignment_id, student=result.student_id,
         score=f"{max(result.score - penalty, 0.0):g}", raw_score=f"{result.score:g}",
-        max_score=f"{result.max_score:g}", status=result.status, reason=result.reason,
-        late_text=late.text() if late is not None else "", penalty=penalty, blocks=blocks)
-    return redact(page, hidden_lines)
+        max_score=f"{result.max_score:g}", status=status_name(result.status, language), reason=result.reason,
+        late_text=late.text(language) if late is not None else "", penalty=penalty, blocks=blocks)
+    return redact(page, hidden_lines, language)
 
 
 def find_leaks(page: str, hidden_lines: list[str]) -> list[str]:
@@ -230,13 +279,14 @@ def find_leaks(page: str, hidden_lines: list[str]) -> list[str]:
     return [line for line in hidden_lines if line in text]
 
 
-def redact(page: str, hidden_lines: list[str]) -> tuple[str, list[str]]:
+def redact(page: str, hidden_lines: list[str], language: str = "en") -> tuple[str, list[str]]:
     leaks = find_leaks(page, hidden_lines)
+    notice = html.escape(translate(REDACTED, language))
     for line in leaks:  # every way the page may have escaped it: the template's, the standard library's
         for form in (str(escape(line)), html.escape(line), html.escape(line, quote=False), line):
-            page = page.replace(form, REDACTED)
+            page = page.replace(form, notice)
     remaining = find_leaks(page, hidden_lines) if leaks else []
     if remaining:  # never write a page that still leaks; drop the body instead
-        return ("<!doctype html><html><body><p>Feedback withheld: it quoted a hidden test. "
-                "Ask your instructor.</p></body></html>", leaks)
+        return (f'<!doctype html><html lang="{html.escape(language)}"><body><p>'
+                f"{html.escape(translate(WITHHELD, language))}</p></body></html>", leaks)
     return page, leaks

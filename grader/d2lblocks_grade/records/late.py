@@ -44,6 +44,8 @@ from nbgrader.utils import parse_utc
 from traitlets import Float, TraitError
 from traitlets.config import Config
 
+from d2lblocks.i18n import N_, gettext, translate
+
 TIMESTAMP_FILE = "timestamp.txt"
 BAD_DUE = ("--due {text!r} is not a date and time; write it as 2026-12-01T23:59 (UTC, as nbgrader reads due "
            "dates) or with an offset, 2026-12-01T23:59-05:00")
@@ -58,6 +60,25 @@ BAD_METHOD = ("{path}: the late-penalty settings are not usable ({error}). c.Lat
               "'d2lblocks_grade.records.late.PerDayPenalty'")
 PLUGIN_FAILED = ("the late-penalty plugin {name} failed for {student} ({error}); fix the plugin "
                  "(late_submission_penalty(student_id, score, total_seconds_late) must return a number or None)")
+
+# What a feedback page says of a submission's time, in the assignment's language (`Lateness.text`).
+# Where the time came from is recorded in English ("file time; Canvas marked it LATE"), each part said on the page.
+FILE_TIME = N_("file time")  # course.intake's name for a file's modification time
+CANVAS_LATE = N_("Canvas marked it LATE")
+CANVAS_LATE_NO_TIME = N_("Canvas marked it LATE (no later time known: one second late)")
+CANVAS_NOT_LATE = N_("Canvas did not mark it late (the file's later time is not its submission time)")
+DUE = N_("due {due}")
+SUBMITTED = N_("submitted {time}")
+SUBMITTED_FROM = N_("submitted {time} ({source})")
+ON_TIME = N_("{submitted}, on time (due {due})")
+LATE = N_("{submitted}, {late} after the due date {due}: {penalty}")
+PENALTY_POINT = N_("late penalty {points} point")
+PENALTY_POINTS = N_("late penalty {points} points")
+NO_PENALTY = N_("no late penalty")
+DAY = N_("{count} day")
+DAYS = N_("{count} days")
+HOURS = N_("{count} h")
+MINUTES = N_("{count} min")
 
 
 def utc_naive(moment: float | datetime | None) -> datetime | None:
@@ -97,22 +118,22 @@ def effective_time(file_time: datetime | None, source: str, lms_late: bool | Non
         return file_time, source
     if lms_late:
         if file_time is not None and file_time > due:
-            return file_time, f"{source}; Canvas marked it LATE"
-        return due + timedelta(seconds=1), "Canvas marked it LATE (no later time known: one second late)"
+            return file_time, f"{source}; {CANVAS_LATE}"
+        return due + timedelta(seconds=1), CANVAS_LATE_NO_TIME
     if file_time is not None and file_time > due:
-        return due, "Canvas did not mark it late (the file's later time is not its submission time)"
+        return due, CANVAS_NOT_LATE
     return file_time, source
 
 
-def describe_seconds(seconds: float) -> str:
-    """'2 days 3 h 4 min' for a lateness."""
+def describe_seconds(seconds: float, language: str = "en") -> str:
+    """'2 days 3 h 4 min' for a lateness (in `language`)."""
     minutes = max(1, math.ceil(seconds / 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
-    parts += [f"{hours} h"] if hours else []
-    parts += [f"{minutes} min"] if minutes and not days else []
-    return " ".join(parts) or "1 min"
+    parts = [translate(DAY if days == 1 else DAYS, language, count=days)] if days else []
+    parts += [translate(HOURS, language, count=hours)] if hours else []
+    parts += [translate(MINUTES, language, count=minutes)] if minutes and not days else []
+    return " ".join(parts) or translate(MINUTES, language, count=1)
 
 
 def show_time(moment: datetime | None) -> str:
@@ -138,18 +159,27 @@ class Lateness:
         """What a feedback page shows of this lateness, as one comparable string."""
         return f"{self.due}|{self.submitted}|{self.source}|{self.penalty:g}"
 
-    def text(self) -> str:
-        """One sentence for the feedback page and the exports ('' when there is nothing to say)."""
+    def text(self, language: str = "en") -> str:
+        """One sentence for the feedback page and the exports ('' when there is nothing to say), in `language`."""
+        due = show_time(self.due)
         if self.submitted is None:
-            return f"due {show_time(self.due)}" if self.due else ""
-        said = f"submitted {show_time(self.submitted)}" + (f" ({self.source})" if self.source else "")
+            return translate(DUE, language, due=due) if self.due else ""
+        time = show_time(self.submitted)
+        said = translate(SUBMITTED_FROM, language, time=time, source=self.source_text(language)) if self.source \
+            else translate(SUBMITTED, language, time=time)
         if self.due is None:
             return said
         if not self.late:
-            return f"{said}, on time (due {show_time(self.due)})"
-        penalty = f"late penalty {self.penalty:g} point{'s' if self.penalty != 1 else ''}" if self.penalty \
-            else "no late penalty"
-        return f"{said}, {describe_seconds(self.seconds_late)} after the due date {show_time(self.due)}: {penalty}"
+            return translate(ON_TIME, language, submitted=said, due=due)
+        points = f"{self.penalty:g}"
+        penalty = translate(PENALTY_POINT if self.penalty == 1 else PENALTY_POINTS, language, points=points) \
+            if self.penalty else translate(NO_PENALTY, language)
+        return translate(LATE, language, submitted=said, late=describe_seconds(self.seconds_late, language), due=due,
+                         penalty=penalty)
+
+    def source_text(self, language: str = "en") -> str:
+        """Where the submission time came from, each known part said in `language` ("timestamp.txt" stays)."""
+        return "; ".join(gettext(part, language) if part else part for part in self.source.split("; "))
 
 
 class PerDayPenalty(BasePlugin):
