@@ -15,6 +15,7 @@ Example::
 """
 from __future__ import annotations
 
+import threading
 import traceback
 import types
 
@@ -44,6 +45,12 @@ USES_LIBRARY = N_("Your notebook imports the course library d2lblocks, which hol
                   "answer to exercise {exercise} with torch and torch.nn only, and remove the import.")
 JUDGE_FAILED = N_("The grader could not check this test ({error}); this is the grader's fault, not yours. "
                   "Your instructor has been told.")
+
+
+# A judge computes the reference answer in this process, seeding torch's global random generator (a seeded dropout
+# mask, freshly drawn weights). Submissions graded side by side in threads would draw from that one generator in
+# turn and fail right answers; so one judge runs at a time (each takes milliseconds).
+_ONE_JUDGE_AT_A_TIME = threading.Lock()
 
 
 def _responses(cell, planned: PlannedTest) -> list[str]:
@@ -78,7 +85,8 @@ def judge_cell(cell, planned: PlannedTest, verifier: types.ModuleType) -> tuple[
         error = f"{raised.get('type')}: {raised.get('message')}" if isinstance(raised, dict) else "an error"
         return Verdict(FAILED, Message(PROBE_FAILED, {"error": error})), None
     try:
-        return verifier.CHECKS[planned.grade_id].judge(planned.challenge, body.get("response")), None
+        with _ONE_JUDGE_AT_A_TIME:
+            return verifier.CHECKS[planned.grade_id].judge(planned.challenge, body.get("response")), None
     except Failure as stop:
         return stop.verdict, None
     except Exception as error:  # a judge meeting a response it did not expect must not pass it
