@@ -229,3 +229,8 @@ def test_nothing_the_real_course_sends_into_the_kernel_holds_a_line_of_its_hidde
     hidden = hidden_test_lines(course.master, course.markers)
     assert len(hidden) > 100 and len(plan.tests) == 16
     assert [line for line in hidden if line in sent] == []
+
+
+def test_tensor_data_that_is_not_base64_is_refused_not_a_grader_failure():
+    with pytest.raises(NotPlainData, match="not base64"):
+        loads('{"__tensor__": {"dtype": "float32", "shape": [1], "data": "!!!!"}}')

@@ -17,8 +17,10 @@ Example::
 """
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import re
+import shutil
 import sys
 import tempfile
 import types
@@ -73,7 +75,9 @@ def load(files: VerifierFiles) -> types.ModuleType:
     key = f"d2lblocks_course_verifier_{files.name}_{files.digest}"
     if key in _loaded:
         return _loaded[key]
-    root = Path(tempfile.mkdtemp(prefix="d2lblocks-verifier-")) / key
+    folder = tempfile.mkdtemp(prefix="d2lblocks-verifier-")
+    atexit.register(shutil.rmtree, folder, True)  # the judges hold the course's checks: never left behind
+    root = Path(folder) / key
     for rel, data in files.files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)

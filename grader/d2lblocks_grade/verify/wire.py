@@ -83,7 +83,10 @@ def _tensor_from_json(spec) -> torch.Tensor:
         raise NotPlainData(f"a tensor of {count} numbers, more than a response may hold ({MAX_ELEMENTS})")
     if type(data) is not str:
         raise NotPlainData("tensor data must be base64 text")
-    raw = base64.b64decode(data, validate=True)
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:  # binascii.Error: not base64 at all
+        raise NotPlainData("tensor data that is not base64") from None
     size = torch.empty((), dtype=DTYPES[dtype]).element_size()
     if len(raw) != count * size:
         raise NotPlainData(f"tensor data holds {len(raw)} bytes for shape {shape} of {dtype}")
@@ -125,4 +128,9 @@ def loads(text) -> object:
         parsed = json.loads(text, parse_constant=lambda name: float(name))
     except (ValueError, RecursionError) as error:
         raise NotPlainData(f"a response that is not JSON ({type(error).__name__})") from None
-    return from_json(parsed)
+    try:
+        return from_json(parsed)
+    except NotPlainData:
+        raise
+    except Exception as error:  # whatever else a crafted value trips: still not plain data, never a grader failure
+        raise NotPlainData(f"a value that cannot be read ({type(error).__name__})") from None

@@ -60,8 +60,10 @@ def attempt(function, *args):
 def plain(value):
     """A result as plain data: a detached CPU copy of a tensor, else a description of what it was."""
     if isinstance(value, torch.Tensor):
+        # torch.Tensor's own methods, with subclass hooks off: a subclass cannot choose what is sent.
         with torch._C.DisableTorchFunctionSubclass():
-            return {"tensor": value.detach().to("cpu").clone()}
+            copy = torch.Tensor.clone(torch.Tensor.to(torch.Tensor.detach(value), "cpu"))
+            return {"tensor": torch.Tensor.as_subclass(copy, torch.Tensor)}
     return {"not_tensor": "NoneType" if value is None else type(value).__name__}
 
 
