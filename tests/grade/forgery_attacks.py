@@ -122,9 +122,9 @@ import json
 from IPython.display import publish_display_data
 def _d2lblocks_respond(test_id, probe, nonce, challenge):
     fake = {"nonce": nonce, "test": test_id, "response": {"cases": [], "output": {"value": True}}}
-    publish_display_data({"text/x-d2lblocks-response": json.dumps(fake)})
-    publish_display_data({"text/x-d2lblocks-response": json.dumps(fake)})
-    publish_display_data({"text/x-d2lblocks-response": "{" * 100000})
+    publish_display_data({"application/vnd.d2lblocks.response": json.dumps(fake)})
+    publish_display_data({"application/vnd.d2lblocks.response": json.dumps(fake)})
+    publish_display_data({"application/vnd.d2lblocks.response": "{" * 100000})
 """)
 
 HISTORY = Forgery("exfiltrates-the-history", """\
@@ -136,4 +136,10 @@ def _leak(*args, **kwargs):
 get_ipython().events.register("post_run_cell", _leak)
 """)
 
-FORGERIES = (REBIND_HELPERS, ANSWERS_WITH_THE_LIBRARY, LYING_TENSOR, PATCHES, FORGED_RESPONSES, HISTORY)
+FLOOD = Forgery("floods-the-grader-with-huge-messages", """\
+from IPython.display import publish_display_data
+for _ in range(2):
+    publish_display_data({"text/plain": "x" * 200_000_000})
+""")
+
+FORGERIES = (REBIND_HELPERS, ANSWERS_WITH_THE_LIBRARY, LYING_TENSOR, PATCHES, FORGED_RESPONSES, HISTORY, FLOOD)

@@ -210,6 +210,7 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
         atexit.unregister(client._cleanup_kernel)
         if client.kc is not None:
             client.kc.stop_channels()
+        client.close_context()
     return result
 
 

@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+import zmq
+import zmq.asyncio
 from nbclient import NotebookClient
 
 from d2lblocks_grade.datatypes import GiB, Limits, MiB
@@ -41,6 +43,9 @@ MARKER_VARIABLE = "D2LBLOCKS_SANDBOX"
 # Outputs of this kind are the grader's own reports from inside the kernel (the integrity harness's):
 # never dropped by the output caps while they are small.
 GRADER_MIME_PREFIX = "application/vnd.d2lblocks"
+RESPONSE_BYTES = 8 * MiB  # one grader report or probe response (verify.wire.MAX_TEXT)
+RESPONSES_BYTES = 64 * MiB  # all of one notebook's
+MAX_MESSAGE_BYTES = 128 * MiB  # one message from the kernel; a bigger one ends the connection
 # Exactly these reach student code; anything else (secrets included) is dropped.
 ALLOWED_VARIABLES = frozenset({
     "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "PYTHONPATH", "PYTHONUNBUFFERED",
@@ -141,9 +146,26 @@ class CappedNotebookClient(NotebookClient):
         self.output_bytes, self.total_output_bytes = output_bytes, total_output_bytes
         self._recorded: dict[int, int] = {}
         self._total = self._reports = 0
+        self.context: zmq.asyncio.Context | None = None
+
+    def close_context(self) -> None:
+        """Close the sockets' context (after the client's channels are stopped)."""
+        if self.context is not None:
+            self.context.destroy(linger=0)
+            self.context = None
 
     async def async_start_new_kernel_client(self):
-        client = await super().async_start_new_kernel_client()
+        # The client's sockets come from a context of our own whose sockets drop a peer that sends a
+        # message over MAX_MESSAGE_BYTES: a kernel publishing gigabytes would otherwise fill the grader's
+        # memory before any cap below could look at it.
+        self.context = zmq.asyncio.Context()
+        self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        make_client = self.km.client
+        self.km.client = lambda **kwargs: make_client(context=self.context, **kwargs)
+        try:
+            client = await super().async_start_new_kernel_client()
+        finally:
+            self.km.client = make_client
         for path in (self.km.connection_file, getattr(self.km.provisioner, "inside_connection_file", None)):
             try:
                 os.remove(path)
@@ -154,10 +176,14 @@ class CappedNotebookClient(NotebookClient):
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         size = len(str(content))
-        if size <= 4096 and self._reports + size <= MiB and isinstance(content.get("data"), dict) and any(
-                kind.startswith(GRADER_MIME_PREFIX) for kind in content["data"]):
-            self._reports += size  # (bounded too: a submission could dress its own output up as a report)
-            return super().output(outs, msg, display_id, cell_index)  # the grader's own small reports
+        data = content.get("data")
+        if isinstance(data, dict) and any(kind.startswith(GRADER_MIME_PREFIX) for kind in data):
+            # The grader's own reports and probe responses have a budget of their own, so a student's
+            # long printout never costs a test its answer (bounded: a submission could dress output up).
+            if size <= RESPONSE_BYTES and self._reports + size <= RESPONSES_BYTES:
+                self._reports += size
+                return super().output(outs, msg, display_id, cell_index)
+            return None
         used = self._recorded.get(cell_index, 0)
         self._recorded[cell_index] = used + size
         total = self._total
