@@ -3,7 +3,7 @@
 Both grade the same 16 submissions of the course's assignment (solved, partly
 solved, untouched), in the same run, interleaved round by round:
 
-- anchor: 16 sequential `nbgrader autograde layers-and-blocks --student S --force`
+- anchor: 16 sequential `nbgrader autograde --assignment layers-and-blocks --student S --force`
 - ours:   one `d2lblocks-grade autograde SUBMISSIONS` with its defaults (workers = CPU cores), every
           submission in its own bubblewrap sandbox, its tests judged outside the kernel (trusted mode)
 - unsafe: the same with `--unsafe-no-sandbox`, to put a number on what the sandbox costs
@@ -71,7 +71,8 @@ def stock_course(course_dir: Path, work: Path, subs: Path, students: list[str]) 
     shutil.copytree(course_dir / "source", course / "source")
     if (course_dir / "nbgrader_config.py").exists():
         shutil.copy(course_dir / "nbgrader_config.py", course / "nbgrader_config.py")
-    subprocess.run(["nbgrader", "generate_assignment", ASSIGNMENT, "--force"], cwd=course, env=_env(),
+    # --assignment, not a bare id: nbgrader refuses one while the course's config names a default assignment
+    subprocess.run(["nbgrader", "generate_assignment", f"--assignment={ASSIGNMENT}", "--force"], cwd=course, env=_env(),
                    check=True, capture_output=True)
     for student in students:
         target = course / "submitted" / student / ASSIGNMENT
@@ -90,7 +91,7 @@ def _cpu() -> float:
 def time_stock(course: Path, students: list[str]) -> tuple[float, float]:
     start, cpu = time.perf_counter(), _cpu()
     for student in students:
-        subprocess.run(["nbgrader", "autograde", ASSIGNMENT, "--student", student, "--force"], cwd=course,
+        subprocess.run(["nbgrader", "autograde", f"--assignment={ASSIGNMENT}", "--student", student, "--force"], cwd=course,
                        env=_env(), check=True, capture_output=True)
     return time.perf_counter() - start, _cpu() - cpu
 

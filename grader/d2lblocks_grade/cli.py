@@ -43,7 +43,8 @@ def _positive(kind):
 def _course_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--course", help="nbgrader course folder (holds nbgrader_config.py and source/); "
                    "default: exercises/ in the current folder")
-    p.add_argument("--assignment", help="assignment id (default: the course's only assignment)")
+    p.add_argument("--assignment", help="assignment id (default: the course's only assignment, else the one its "
+                   "nbgrader_config.py names as c.CourseDirectory.assignment_id)")
 
 
 def _out_args(p: argparse.ArgumentParser) -> None:

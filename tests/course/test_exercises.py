@@ -130,7 +130,7 @@ def test_generate_assignment_reproduces_the_committed_release(audit_run):
     fresh = notebook(audit_run.course / "grader-0" / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     committed = notebook(RELEASE)
     assert [c.source for c in fresh.cells] == [c.source for c in committed.cells], \
-        "exercises/release is stale: run `nbgrader generate_assignment layers-and-blocks --force` in exercises/"
+        "exercises/release is stale: run `d2lblocks-grade release --assignment layers-and-blocks`"
     assert [c.metadata for c in fresh.cells] == [c.metadata for c in committed.cells]
 
 

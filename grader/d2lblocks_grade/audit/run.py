@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="d2lblocks-grade audit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", type=Path, help="nbgrader course folder (default: exercises/ in the current folder)")
     parser.add_argument("--bank", type=Path, default=None, help="answer bank (default: <course>/audit)")
-    parser.add_argument("--assignment", help="assignment id (default: the course's only assignment)")
+    parser.add_argument("--assignment", help="assignment id (default: the course's only assignment, else the one its "
+                        "nbgrader_config.py names as c.CourseDirectory.assignment_id)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="grade in this (empty or new) folder and keep it, to look at the graded notebooks")
     parser.add_argument("--grader", default=None, metavar="trusted|stock",

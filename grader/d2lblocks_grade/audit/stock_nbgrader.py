@@ -71,7 +71,11 @@ class CourseCopy:
         return cls(where)
 
     def nbgrader(self, *args: str) -> str:
-        """Run one nbgrader command in the course folder; its log on success, an error naming it otherwise."""
+        """Run one nbgrader command in the course folder; its log on success, an error naming it otherwise.
+
+        Commands name their assignment with ``--assignment=ID``: nbgrader refuses a positional id when the
+        course's nbgrader_config.py names a default one (``c.CourseDirectory.assignment_id``).
+        """
         env = tools_env()
         exe = nbgrader_program(env)
         if exe is None:
@@ -85,7 +89,7 @@ class CourseCopy:
 
     def generate(self, assignment: str) -> nbformat.NotebookNode:
         """`nbgrader generate_assignment`; returns the student release of the assignment's notebook."""
-        self.nbgrader("generate_assignment", assignment, "--force")
+        self.nbgrader("generate_assignment", f"--assignment={assignment}", "--force")
         (notebook,) = sorted((self.root / "release" / assignment).glob("*.ipynb"))
         return nbformat.read(notebook, as_version=4)
 
@@ -102,7 +106,7 @@ class CourseCopy:
 
     def autograde(self, assignment: str) -> None:
         """`nbgrader autograde` every submission of the assignment."""
-        self.nbgrader("autograde", assignment, "--force")
+        self.nbgrader("autograde", f"--assignment={assignment}", "--force")
 
     def results(self, assignment: str, student: str, name: str) -> dict[str, CellScore]:
         """Scores from the gradebook, messages from the autograded notebook, by grade id of each test cell."""

@@ -51,10 +51,11 @@ def release(course_dir: str | Path, assignment_id: str) -> tuple[Path, list[str]
     course = load_course(course_dir, assignment_id)
     env = tools_env()
     with tempfile.TemporaryDirectory() as scratch:
-        # A throwaway gradebook: the grading gradebook is written by `autograde` alone.
+        # A throwaway gradebook: the grading gradebook is written by `autograde` alone. --assignment, not a
+        # positional id: nbgrader refuses a positional id when nbgrader_config.py names a default assignment.
         proc = subprocess.run(
             [nbgrader_program(env) or "nbgrader", "generate_assignment",
-             assignment_id, "--force", f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db",
+             f"--assignment={assignment_id}", "--force", f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db",
              f"--CourseDirectory.root={course.root}"],
             cwd=course.root, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
