@@ -16,6 +16,7 @@ from hostile import course
 from hostile.bank import BANK, case_named
 from project_paths import ASSIGNMENT, COURSE
 
+from d2lblocks_grade.course.master import load_course
 from d2lblocks_grade.datatypes import GradeJob
 from d2lblocks_grade.dispatch.local import LocalExecutor
 
@@ -56,12 +57,13 @@ def results(coordinator):
 
 
 def real_course_solution() -> GradeJob:
-    """The real assignment's own solution, submitted as a student: it must raise no finding."""
-    master = (REAL_COURSE / "layers-and-blocks.ipynb").read_bytes()
-    assets = {p.relative_to(REAL_COURSE).as_posix(): p.read_bytes() for p in REAL_COURSE.rglob("*")
-              if p.is_file() and p.suffix != ".ipynb"}
-    return GradeJob(student_id="solution", notebook_bytes=master, submitted_name="layers-and-blocks.ipynb",
-                    assignment_id="layers-and-blocks", master_notebook_bytes=master, assets=assets)
+    """The real assignment's own solution, submitted as a student, graded as the CLI grades it (its
+    verifier judges the tests outside the kernel): full marks and no finding."""
+    course = load_course(COURSE, ASSIGNMENT)
+    return GradeJob(student_id="solution", notebook_bytes=(REAL_COURSE / "layers-and-blocks.ipynb").read_bytes(),
+                    submitted_name="layers-and-blocks.ipynb", assignment_id="layers-and-blocks",
+                    master_notebook_bytes=course.master_bytes, assets=course.assets, markers=course.markers,
+                    verifier=course.verifier, language=course.language)
 
 
 def outputs(result) -> list:
@@ -134,7 +136,7 @@ def test_a_memory_bomb_fails_the_submission_not_the_machine(results):
 
 
 def test_the_real_assignment_solution_is_graded_in_full_with_no_finding(results):
-    """The integrity checks raise no false alarm on the course's real tests (optimizers, hooks, seeds)."""
+    """Trusted mode raises no false alarm on the course's real tests (optimizers, hooks, seeds)."""
     if "real-course-solution" not in results:
         pytest.skip("the course's source notebook is not in this checkout")
     result = results["real-course-solution"]
