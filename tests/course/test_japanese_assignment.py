@@ -104,10 +104,12 @@ def test_every_markdown_cell_is_translated_into_the_glossary_s_japanese():
     assert tower.findall(about_ja.source) == tower.findall(about_en.source) != []
 
 
-def test_the_intro_says_which_messages_stay_english():
-    """Stock nbgrader and the in-notebook tests speak English: the students are told, in Japanese."""
+def test_the_intro_says_the_in_notebook_messages_are_japanese():
+    """The in-notebook tests and hint() speak Japanese; only stock nbgrader's record of the hidden tests may keep
+    English sentences: the students are told, in Japanese."""
     intro = notebook(JA_SOURCE).cells[0].source
-    assert "英語" in intro and "日本語" in intro and "hint" in intro
+    assert "`hint` の表示は日本語です" in intro and "隠されたテスト" in intro and "英語の文が残る" in intro
+    assert "英語です" not in intro
     assert "The Sequential block" in intro and "Sequential ブロック" in intro  # the sections, side by side
 
 
