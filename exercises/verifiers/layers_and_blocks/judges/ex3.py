@@ -6,7 +6,9 @@ fixed by the challenge (a copied or repeated block still chains correctly there:
 the copies are fresh is ex3_independent's question). ex3_independent: the global random
 generator is seeded with the challenge's seed right before replicate runs, and the
 course's replicate under the same seed gives the weights every copy must start with, in
-order; a copy, a reseed, a missing or extra factory call or another order changes them.
+order, and the output on the challenge's X; a copy, a reseed, a missing or extra factory
+call or another order changes the weights, and a result that does not chain the copies
+(a list, an nn.ModuleList) has no such output.
 ex3_deep_net: deep_net's own weights, loaded into the architecture the exercise
 describes (built with the course's replicate), must compute what deep_net computes on
 the challenge's X, and its four hidden blocks must hold different weights. What the
@@ -175,7 +177,15 @@ def _seed(g: torch.Generator) -> int:
 
 
 def _draw_independent(g: torch.Generator) -> dict:
-    return {"seeds": [_seed(g), _seed(g)]}
+    return {"seeds": [_seed(g), _seed(g)], "X": rand(g, 2, 4)}
+
+
+def _chained(got: dict, wanted: dict, label: str) -> None:
+    """The result run on X computes what the course's chain of the same copies computes."""
+    output = got.get("output")
+    if not same(maybe_tensor(output), maybe_tensor(wanted["output"])):
+        tensor_of(output, f"{label}(X)", Message(PLAIN_SEQUENTIAL))
+        stop(NOT_CHAINED, label=label, n=3, **see(SEQUENTIAL))
 
 
 def _judge_counting(got: dict, wanted: dict) -> None:
@@ -193,6 +203,7 @@ def _judge_counting(got: dict, wanted: dict) -> None:
            **see(REPEAT_PITFALL, PITFALLS))
     expect(got.get("identical") is not True, RESEEDED, **see(TWO_INSTANCES))
     expect(_same_values(got.get("state"), wanted["state"]), NOT_FRESH, label=label, **see(TWO_INSTANCES))
+    _chained(got, wanted, label)
 
 
 def _judge_factory(got: dict, wanted: dict) -> None:
@@ -207,6 +218,7 @@ def _judge_factory(got: dict, wanted: dict) -> None:
     count = got.get("parameters")
     expect(count == 6, PARAMETERS, count=count, **see(REPEAT_PITFALL, PITFALLS))
     expect(_same_values(got.get("state"), wanted["state"]), NOT_FRESH, label=label, **see(TWO_INSTANCES))
+    _chained(got, wanted, label)
 
 
 def judge_independent(challenge: dict, response):

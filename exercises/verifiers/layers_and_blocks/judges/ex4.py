@@ -1,14 +1,17 @@
 """Exercise 4, FixedHiddenMLP: challenges, and judges that compare with the course's FixedHiddenMLP.
 
-Each challenge carries a random rand_weight, linear weight and bias and an input X;
-the probe puts those numbers into the student's model and the course's model alike,
-so every output is fixed by the challenge. Points come from the outputs only: on X
-(ex4_forward); of a second model loaded from the first's state_dict (ex4_state_dict:
-equal only when rand_weight is saved); after .to(torch.float64) on X.double()
-(ex4_device: float64 only when .to() reaches rand_weight); twice on X, and after
-one SGD step (ex4_training: equal only when rand_weight stayed fixed and linear was
-trained). How rand_weight is stored, its dtype, device and gradient, as the kernel
-reports them, only choose the message or add a failure.
+Each challenge carries a random rand_weight, linear weight and bias, an input X and a
+learning rate; the probe puts those numbers into the student's model and the course's
+model alike, so every output is fixed by the challenge. Points come from the numbers
+only: the output on X (ex4_forward); the outputs of a second model loaded from the
+first's state_dict (ex4_state_dict: equal only when rand_weight is saved); after
+.to(torch.float64) the output on X.double() (ex4_device: float64 only when .to()
+reaches rand_weight); the outputs of two calls on X (ex4_training). In ex4_state_dict
+and ex4_training the model then takes one SGD step on model.parameters(): its
+rand_weight, linear weight and bias after the step, and its output on X, must equal
+the course's after the same step, which holds only when rand_weight stayed fixed and
+linear was trained. How rand_weight is stored, its dtype, device and gradient, as the
+kernel reports them, only choose the message or add a failure.
 """
 from __future__ import annotations
 
@@ -95,9 +98,19 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+LIVELY = 0.25  # the least share of hidden ReLU units a challenge keeps active on X
+
+
 def _draw(g: torch.Generator) -> dict:
-    return {"rand_weight": rand(g, 20, 20), "linear": linear(g, 20, 20), "X": rand(g, 2, 20),
-            "lr": round(0.1 + 0.9 * float(rand(g, 1)), 4)}
+    """Numbers for the model and its input; drawn again while fewer than a quarter of the hidden ReLU units are
+    active on X: where the ReLU is off everywhere, rand_weight changes neither the output nor any gradient, so no
+    number could tell a wrong constant (a trained one, a copy) from the right one."""
+    while True:
+        challenge = {"rand_weight": rand(g, 20, 20), "linear": linear(g, 20, 20), "X": rand(g, 2, 20),
+                     "lr": round(0.1 + 0.9 * float(rand(g, 1)), 4)}
+        hidden = challenge["X"] @ challenge["linear"]["weight"].T + challenge["linear"]["bias"]
+        if float(((hidden @ challenge["rand_weight"] + 1) > 0).float().mean()) >= LIVELY:
+            return challenge
 
 
 def _reference(probe, challenge: dict) -> dict:
@@ -122,6 +135,31 @@ def _expect_dtype(report: dict) -> None:
 
 def _make_advice() -> Message:
     return Message(MAKE_ADVICE, see(CONSTANT_PITFALL, PITFALLS))
+
+
+def _close(a, b) -> bool:
+    """Same shape, dtype and numbers within a tolerance far below what one SGD step changes."""
+    return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape and \
+        a.dtype == b.dtype and bool(torch.allclose(a, b, rtol=1e-5, atol=1e-7))
+
+
+def _after_step(challenge: dict, got: dict, want: dict, trained_report: bool, grad_report: bool) -> None:
+    """After one SGD step: rand_weight as before and linear trained as the course's, then the same output on X.
+    The kernel's own reports (``trained_report``, ``grad_report``) may add a failure, never pass one; a layer
+    whose weights did not move at all got no gradient."""
+    ran_ok(got.get("step"), Message(SGD_STEP), Message(GRAPH_ADVICE))
+    ran_ok(got.get("tensors"), Message(SGD_STEP), Message(OWN_TENSORS))
+    tensors, wanted = _dict(_dict(got.get("tensors")).get("value")), want["tensors"]["value"]
+
+    def kept(name: str) -> bool:
+        return _close(maybe_tensor({"value": tensors.get(name)}), wanted[name]["tensor"])
+
+    expect(trained_report and kept("rand_weight"), TRAINED, **see(CONSTANT_PITFALL, PITFALLS))
+    weight = maybe_tensor({"value": tensors.get("weight")})
+    expect(grad_report and not _close(weight, challenge["linear"]["weight"]), NO_GRADIENT, **see(FORWARD_SECTION))
+    expect(kept("weight") and kept("bias"), STEP_DIFFERS, **see(FORWARD_SECTION))
+    after = tensor_of(got.get("after"), CALL, Message(KEEP_FORWARD))
+    expect(same(after, maybe_tensor(want["after"])), STEP_DIFFERS, **see(FORWARD_SECTION))
 
 
 # --- ex4_forward ---------------------------------------------------------------------------------------------------
@@ -156,6 +194,7 @@ def judge_state_dict(challenge: dict, response):
     expected = maybe_tensor(want["first"])
     expect(same(first, expected), DIFFERS, **see(FORWARD_SECTION))
     expect(same(second, expected), RELOADED_DIFFERS, **see(CONSTANT_PITFALL, PITFALLS))
+    _after_step(challenge, got, want, True, True)
     return passed()
 
 
@@ -191,11 +230,7 @@ def judge_training(challenge: dict, response):
     expect(same(out1, out2), REDRAWN, **see(FORWARD_SECTION))
     expected = maybe_tensor(want["out1"])
     expect(same(out1, expected) and same(out2, expected), DIFFERS, **see(FORWARD_SECTION))
-    ran_ok(got.get("step"), Message(SGD_STEP), Message(GRAPH_ADVICE))
-    expect(got.get("trained") is False, TRAINED, **see(CONSTANT_PITFALL, PITFALLS))
-    expect(got.get("grad") is True, NO_GRADIENT, **see(FORWARD_SECTION))
-    after = tensor_of(got.get("after"), CALL, Message(KEEP_FORWARD))
-    expect(same(after, maybe_tensor(want["after"])), STEP_DIFFERS, **see(FORWARD_SECTION))
+    _after_step(challenge, got, want, got.get("trained") is False, got.get("grad") is True)
     return passed()
 
 

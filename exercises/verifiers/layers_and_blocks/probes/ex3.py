@@ -1,8 +1,8 @@
 """Exercise 3, replicate and deep_net: run them on the challenge and report what they built.
 
-The numbers sent back (outputs, the values of every state_dict entry in order) are
-what the judges compare with the course's replicate; the rest (types, counts,
-identities, shared storage) only chooses the message.
+The numbers sent back (outputs on the challenge's X, the values of every state_dict
+entry in order) are what the judges compare with the course's replicate; the rest
+(types, counts, identities, shared storage) only chooses the message.
 """
 import torch
 from torch import nn
@@ -93,8 +93,9 @@ def _first_weight(block):
     return next(block.parameters()).detach()
 
 
-def _replicated(replicate, make, seed, name) -> dict:
-    """replicate(factory, 3) right after torch.manual_seed(seed), the factory recording every block it makes."""
+def _replicated(replicate, make, seed, name, X) -> dict:
+    """replicate(factory, 3) right after torch.manual_seed(seed), the factory recording every block it makes;
+    its state and its output on X (only a chain of the copies computes the course's)."""
     made = []
 
     def factory():
@@ -109,6 +110,7 @@ def _replicated(replicate, make, seed, name) -> dict:
         return {"made": result}
     net = result["value"]
     report = {"made": {"value": True}, "structure": _structure(net), "calls": len(made), "state": _state(net)}
+    report["output"] = run(net, X)
     blocks = attempt(list, net)
     if "value" in blocks:
         blocks = blocks["value"]
@@ -130,9 +132,10 @@ def _replicated(replicate, make, seed, name) -> dict:
 def independent(challenge, answers):
     """replicate of a counting factory of nn.Linear(4, 4), then of nn.Sequential(nn.Linear(4, 4), nn.Tanh())."""
     replicate = answer(answers, "replicate")
-    first, second = challenge["seeds"]
-    return {"counting": _replicated(replicate, lambda: nn.Linear(4, 4), first, "counting_factory"),
-            "sequential": _replicated(replicate, lambda: nn.Sequential(nn.Linear(4, 4), nn.Tanh()), second, "factory")}
+    (first, second), X = challenge["seeds"], challenge["X"]
+    return {"counting": _replicated(replicate, lambda: nn.Linear(4, 4), first, "counting_factory", X),
+            "sequential": _replicated(replicate, lambda: nn.Sequential(nn.Linear(4, 4), nn.Tanh()), second, "factory",
+                                      X)}
 
 
 def _storage_groups(state) -> list:

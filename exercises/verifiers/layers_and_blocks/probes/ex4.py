@@ -2,9 +2,10 @@
 
 Every model built here gets the challenge's rand_weight, linear weight and bias
 (copied into its attributes, which reaches a buffer, a parameter and a plain tensor
-alike), so its outputs are fixed by the challenge: the judges compare them with
-the course's FixedHiddenMLP given the same numbers. How rand_weight is stored,
-its dtype and device only choose the message.
+alike), so its outputs, and its tensors after one SGD step, are fixed by the
+challenge: the judges compare them with the course's FixedHiddenMLP given the same
+numbers. How rand_weight is stored, its dtype, device and gradient only choose the
+message.
 """
 import torch
 from torch import nn
@@ -84,7 +85,7 @@ def forward(challenge, answers):
 
 
 def state_dict(challenge, answers):
-    """A second FixedHiddenMLP() loaded from the first's state_dict(), both run on X."""
+    """A second FixedHiddenMLP() loaded from the first's state_dict(), both run on X; then one SGD step on the first."""
     FixedHiddenMLP = answer(answers, "FixedHiddenMLP")
     made = _made(FixedHiddenMLP, challenge)
     report, first = made["report"], made.get("model")
@@ -104,6 +105,8 @@ def state_dict(challenge, answers):
         return report
     report["both"] = {"value": True}
     report["first"], report["second"] = {"value": plain(both["value"][1])}, {"value": plain(both["value"][2])}
+    if all(isinstance(out, torch.Tensor) for out in both["value"][1:]) and _trained(first, X, challenge["lr"], report):
+        report["after"] = run(first, X)
     return report
 
 
@@ -135,6 +138,22 @@ def _step(model, X, lr) -> None:
     optimizer.step(closure=None)
 
 
+def _tensors(model) -> dict:
+    """rand_weight and the layer's weight and bias, as they are now (numbers the judges compare)."""
+    return {"rand_weight": plain(model.rand_weight), "weight": plain(model.linear.weight),
+            "bias": plain(model.linear.bias)}
+
+
+def _trained(model, X, lr, report) -> bool:
+    """One SGD step on model.parameters(); into ``report``: whether it ran and the model's tensors after it."""
+    step = attempt(_step, model, X, lr)
+    report["step"] = {"raised": step["raised"]} if "raised" in step else {"value": True}
+    if "raised" in step:
+        return False
+    report["tensors"] = attempt(_tensors, model)
+    return True
+
+
 def training(challenge, answers):
     """Two calls of FixedHiddenMLP() with the challenge's numbers on X, one SGD step, and a call after it."""
     made = _made(answer(answers, "FixedHiddenMLP"), challenge)
@@ -151,9 +170,7 @@ def training(challenge, answers):
     report["changed"] = not _unchanged(model, before)
     if not all(isinstance(out, torch.Tensor) for out in twice["value"]):
         return report
-    step = attempt(_step, model, X, challenge["lr"])
-    report["step"] = {"raised": step["raised"]} if "raised" in step else {"value": True}
-    if "raised" in step:
+    if not _trained(model, X, challenge["lr"], report):
         return report
     report["trained"] = not _unchanged(model, before)
     linear = getattr(model, "linear", None)
