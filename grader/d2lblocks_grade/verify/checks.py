@@ -54,9 +54,13 @@ def uses_reference(msgid: str, **fields) -> Verdict:
 
 def render(message: Message, language: str) -> str:
     """``message`` in ``language``, its fields that are messages themselves rendered first."""
-    fields = {key: render(value, language) if isinstance(value, Message) else value
+    return _render(message, language).strip()  # an empty optional field leaves no trailing space
+
+
+def _render(message: Message, language: str) -> str:
+    fields = {key: _render(value, language) if isinstance(value, Message) else value
               for key, value in message.fields.items()}
-    return translate(message.msgid, language, **fields).strip()  # an empty optional field leaves no trailing space
+    return translate(message.msgid, language, **fields)  # a nested message keeps its spaces
 
 
 class Failure(Exception):
