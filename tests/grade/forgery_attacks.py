@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 # One known mistake per exercise (files of exercises/audit/<answer cell>/).
 WRONG = {"ex1_sequential": "wrong_python_list.py", "ex2_parallel": "wrong_swapped_order.py",
-         "ex3_factory": "wrong_same_instance.py", "ex4_constant": "wrong_trainable_parameter.py"}
+         "ex3_factory": "wrong_module_list.py", "ex4_constant": "wrong_trainable_parameter.py"}
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,10 @@ def _d2lblocks_respond(test_id, probe, nonce, challenge):
     publish_display_data({"application/vnd.d2lblocks.response": json.dumps(fake)})
     publish_display_data({"application/vnd.d2lblocks.response": json.dumps(fake)})
     publish_display_data({"application/vnd.d2lblocks.response": "{" * 100000})
+    if test_id == "ex2_gradients":  # tensor data that is not base64 at all
+        bad = {"nonce": nonce, "test": test_id, "response": {"output": {"__tensor__": {
+            "dtype": "float32", "shape": [1], "data": "!!!!"}}}}
+        publish_display_data({"application/vnd.d2lblocks.response": json.dumps(bad)})
 """)
 
 HISTORY = Forgery("exfiltrates-the-history", """\
@@ -136,10 +140,45 @@ def _leak(*args, **kwargs):
 get_ipython().events.register("post_run_cell", _leak)
 """)
 
+LYING_PROBES = Forgery("makes-the-probes-report-lies", """\
+import sys
+_e1, _e3, _e4 = (sys.modules["course_probes." + name] for name in ("ex1", "ex3", "ex4"))
+_registry, _structure, _describe = _e1.registry, _e3._structure, _e4._describe
+def _lying_registry(net, pool):
+    report = _registry(net, pool)
+    report.update(hidden=[], registered=list(range(len(pool))), copies=[], key_types=["str"] * len(report["key_types"]))
+    return report
+def _lying_structure(net):
+    report = _structure(net)
+    report.update(sequential=True, container=False, type="Sequential")
+    return report
+def _lying_describe(model):
+    report = _describe(model)
+    report["requires_grad"] = False
+    return report
+_e1.registry, _e3._structure, _e4._describe = _lying_registry, _lying_structure, _lying_describe
+_e4._unchanged = lambda model, before: True
+""")
+
+SELF_FIXING_TENSOR = Forgery("tensor-that-fixes-itself-when-copied", """\
+import torch
+class Finishing(torch.Tensor):
+    def detach(self):
+        return torch.Tensor.detach(self._last(torch.Tensor.as_subclass(self, torch.Tensor)))
+    def clone(self, *args, **kwargs):
+        return torch.Tensor.clone(self._last(torch.Tensor.as_subclass(self, torch.Tensor)))
+def finishing(X, last):
+    out = X.as_subclass(Finishing)
+    out._last = last
+    return out
+""", answers={"ex1_sequential": SKIPS_LAST.format(returned="finishing(X, list(self._modules.values())[-1])")},
+    twin_answers={"ex1_sequential": SKIPS_LAST.format(returned="X")})
+
 FLOOD = Forgery("floods-the-grader-with-huge-messages", """\
 from IPython.display import publish_display_data
 for _ in range(2):
     publish_display_data({"text/plain": "x" * 200_000_000})
 """)
 
-FORGERIES = (REBIND_HELPERS, ANSWERS_WITH_THE_LIBRARY, LYING_TENSOR, PATCHES, FORGED_RESPONSES, HISTORY, FLOOD)
+FORGERIES = (REBIND_HELPERS, ANSWERS_WITH_THE_LIBRARY, LYING_TENSOR, PATCHES, FORGED_RESPONSES, HISTORY, LYING_PROBES,
+             SELF_FIXING_TENSOR, FLOOD)

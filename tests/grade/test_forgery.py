@@ -117,6 +117,12 @@ def test_each_attacker_scores_no_more_than_its_twin_on_any_test(graded, attack):
     assert sum(float(r["score"]) for r in twin.values()) < sum(float(r["max_score"]) for r in twin.values())
 
 
+def test_a_forged_response_is_a_failed_test_never_a_failed_grader(graded):
+    _, out = graded
+    rows = grades(out)["attack-forges-the-responses"]
+    assert {r["status"] for r in rows.values()} <= {"graded", "no-response"}, {g: r["status"] for g, r in rows.items()}
+
+
 def test_answers_that_use_the_course_library_are_marked_uses_reference(graded):
     _, out = graded
     rows = grades(out)["attack-answers-with-the-course-library"]

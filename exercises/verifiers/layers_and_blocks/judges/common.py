@@ -8,8 +8,9 @@ import torch
 from d2lblocks.i18n import N_, Message
 from d2lblocks_grade.verify.checks import Failure, failed
 
-CHAPTER = "notebooks/01-layers-and-blocks.ipynb"
-PITFALLS = "notebooks/02-pitfalls.ipynb"
+# The notebooks messages send students to: messages too, so each language names its own edition's file.
+CHAPTER = N_("notebooks/01-layers-and-blocks.ipynb")
+PITFALLS = N_("notebooks/02-pitfalls.ipynb")
 
 NOT_WRITTEN = N_("{what}: this part is not written yet; replace `raise NotImplementedError()` with your code.")
 RECURSION = N_("{what} never finished: something calls itself again and again (RecursionError), e.g. a forward that "
@@ -27,7 +28,7 @@ NOT_A_TENSOR = N_("{what} returned a {type}, not a tensor. {advice}")
 def see(section: str, notebook: str = CHAPTER) -> dict:
     """Fields naming a notebook section (messages end "See {notebook}, section '{section}'."); the section
     title is a message of its own, so a page in another language names that edition's heading."""
-    return {"notebook": notebook, "section": Message(section)}
+    return {"notebook": Message(notebook), "section": Message(section)}
 
 
 def rand(generator: torch.Generator, *shape: int) -> torch.Tensor:

@@ -35,14 +35,14 @@ PARAMETERS = N_("{name}.parameters() gives {found} tensors, but the blocks it wa
 EXTRA = N_(" ({count} of yours are not the blocks' own: layers or parameters made inside {name})")
 
 SECTIONS = {"MySequential": N_("The Sequential block"), "Parallel": N_("A custom block")}
-LIST_PITFALL = {"notebook": PITFALLS, "section": Message(N_("1. Blocks stored in a Python list"))}
-KEY_PITFALL = {"notebook": PITFALLS, "section": Message(N_("2. The module used as its own key"))}
+LIST_PITFALL = {"notebook": Message(PITFALLS), "section": Message(N_("1. Blocks stored in a Python list"))}
+KEY_PITFALL = {"notebook": Message(PITFALLS), "section": Message(N_("2. The module used as its own key"))}
 
 
 def problem(report: dict, pool_size: int, name: str, owners: list[int] | None = None,
             wanted_parameters: int | None = None) -> tuple[str, str, dict] | None:
     """(kind, msgid, fields) when the report shows the container does not hold exactly its blocks."""
-    own = {"notebook": CHAPTER, "section": Message(SECTIONS[name])}
+    own = {"notebook": Message(CHAPTER), "section": Message(SECTIONS[name])}
     odd = [kind for kind in report.get("key_types", []) if kind != "str"]
     if odd:
         return "names", NAMES, {"name": name, "key_type": odd[0], **KEY_PITFALL}
