@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,7 @@ from d2lblocks_grade.records.feedback import render_feedback
 from d2lblocks_grade.records.gradebook import GradebookWriter, intake_info
 from d2lblocks_grade.records.late import Lateness, LatePolicy, effective_time, lateness, utc_naive
 from d2lblocks_grade.records.report import Summary, histogram_png, histogram_svg, summarize
+from d2lblocks_grade.verify.judging import warm_up_judges
 
 NOT_RECORDED = ("{count} student(s) could not be recorded ({names}); the others are. Run the same command "
                 "again to grade just those (see the errors above)")
@@ -316,6 +318,10 @@ def autograde(opts: Options, course: Course | None = None) -> Summary:
                 progress.update(result)
                 todo.remove(job)
         if todo:
+            if course.verifier is not None and not opts.scheduler:
+                # The judges compute with torch in this process: its one-off first calls (about a second)
+                # happen while the first kernels start, not while the first verdict waits.
+                threading.Thread(target=warm_up_judges, name="warm-judges", daemon=True).start()
             executor = make_executor(opts.workers, opts.scheduler, warm_modules=course_imports(course.master),
                                      memory_bytes=opts.limits.memory_bytes, sandboxed=not opts.unsafe_no_sandbox)
             try:

@@ -53,6 +53,18 @@ JUDGE_FAILED = N_("The grader could not check this test ({error}); this is the g
 _ONE_JUDGE_AT_A_TIME = threading.Lock()
 
 
+def warm_up_judges() -> None:
+    """Pay torch's one-off first calls in this process before the first verdict needs them (under the
+    judges' lock: the workload seeds the global generator too)."""
+    from d2lblocks_grade.kernel.warm_up import exercise_torch
+
+    with _ONE_JUDGE_AT_A_TIME:
+        try:
+            exercise_torch()
+        except Exception:  # only speed is at stake
+            pass
+
+
 def _responses(cell, planned: PlannedTest) -> list[str]:
     found = []
     for out in cell.get("outputs", []):
