@@ -45,7 +45,7 @@ MARKER_VARIABLE = "D2LBLOCKS_SANDBOX"
 GRADER_MIME_PREFIX = "application/vnd.d2lblocks"
 RESPONSE_BYTES = 8 * MiB  # one grader report or probe response (verify.wire.MAX_TEXT)
 RESPONSES_BYTES = 64 * MiB  # all of one notebook's
-MAX_MESSAGE_BYTES = 128 * MiB  # one message from the kernel; a bigger one ends the connection
+MAX_MESSAGE_BYTES = 256 * MiB  # one message from the kernel; a bigger one ends the connection
 # Exactly these reach student code; anything else (secrets included) is dropped.
 ALLOWED_VARIABLES = frozenset({
     "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "PYTHONPATH", "PYTHONUNBUFFERED",
