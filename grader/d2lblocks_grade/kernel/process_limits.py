@@ -36,6 +36,7 @@ from pathlib import Path
 import zmq
 import zmq.asyncio
 from nbclient import NotebookClient
+from nbclient.util import run_sync
 
 from d2lblocks_grade.datatypes import GiB, Limits, MiB
 
@@ -153,6 +154,14 @@ class CappedNotebookClient(NotebookClient):
         if self.context is not None:
             self.context.destroy(linger=0)
             self.context = None
+
+    async def _async_cleanup_kernel(self) -> None:
+        try:
+            await super()._async_cleanup_kernel()
+        finally:  # also when nbclient cleans up by itself (execute() with its default cleanup)
+            self.close_context()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
     async def async_start_new_kernel_client(self):
         # The client's sockets come from a context of our own whose sockets drop a peer that sends a
