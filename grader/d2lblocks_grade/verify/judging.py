@@ -22,8 +22,8 @@ import types
 import nbformat
 
 from d2lblocks.i18n import N_, Message
-from d2lblocks_grade.datatypes import NO_RESPONSE, USES_REFERENCE
-from d2lblocks_grade.verify.checks import FAILED, Failure, Verdict, render
+from d2lblocks_grade.datatypes import NO_RESPONSE
+from d2lblocks_grade.verify.checks import FAILED, Failure, Verdict, render, uses_reference
 from d2lblocks_grade.verify.kernel_side import MIME
 from d2lblocks_grade.verify.plan import Plan, PlannedTest
 from d2lblocks_grade.verify.wire import NotPlainData, loads
@@ -138,7 +138,7 @@ def judge_all(nb, plan: Plan, verifier: types.ModuleType, language: str) -> tupl
         verdict, problem = judge_cell(cell, planned, verifier)
         if _uses_library(cell, verdict, notebook_imports):
             exercise = planned.grade_id.split("_")[0].removeprefix("ex")
-            verdict = Verdict(USES_REFERENCE, Message(USES_LIBRARY, {"exercise": exercise}))
+            verdict = uses_reference(USES_LIBRARY, exercise=exercise)
         if problem:
             problems.append(f"the check of {planned.grade_id} failed inside the grader:\n{problem}")
         verdicts[planned.grade_id] = verdict
