@@ -11,7 +11,13 @@ STAMP  := $(VENV)/.installed
 # Jupyter's CLIs (nbgrader, alembic, jupyter) must be found on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-fast lint lab bench venv clean catalogue
+.PHONY: demo test test-fast lint lab bench venv clean catalogue system-demo system-test
+
+# The system programs each command needs (bubblewrap, Chromium, PostgreSQL): one list, in
+# tools/system_programs.py. Installed with apt-get when run as root, else one line per missing
+# program with the command that installs it, before anything else is built.
+system-demo system-test: system-%:
+	$(PYTHON) tools/system_programs.py install $*
 
 venv: $(STAMP)
 
@@ -27,14 +33,14 @@ DEMO_OUT ?= demo-out
 # The course end to end: the library's models, the notebooks executed and
 # rendered to HTML, then the assignment released and a class of example
 # submissions graded, with the gradebook summary printed.
-demo: $(STAMP)
+demo: system-demo $(STAMP)
 	$(BIN)/python -m d2lblocks.demo
 	$(BIN)/python notebooks/run_notebooks.py --html $(DEMO_OUT)/notebooks
 	$(BIN)/python examples/demo.py $(DEMO_OUT)
 	@echo "Demo outputs are in $(DEMO_OUT)/"
 
 # Lint and type-check first: they take seconds, the suite takes minutes.
-test: lint
+test: system-test lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -1,11 +1,13 @@
 """Shared fixtures for the test suite."""
 from __future__ import annotations
 
+import importlib.util
 import os
-import shutil
+import sys
 
 import pytest
 import torch
+from project_paths import ROOT
 
 # One shared stock-nbgrader run of the audit bank per session (fixture audit_run).
 pytest_plugins = ["audit_run_fixture"]
@@ -21,16 +23,31 @@ def _seeded() -> None:
     torch.manual_seed(0)
 
 
-def require_program(name: str) -> str:
-    """Path of a system program an end-to-end test needs.
+def _system_programs():
+    """tools/system_programs.py: the one list of the system programs the suite needs (it runs before the venv)."""
+    spec = importlib.util.spec_from_file_location("system_programs", ROOT / "tools" / "system_programs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("system_programs", module)
+    spec.loader.exec_module(module)
+    return module
 
-    Missing locally: the test is skipped with a hint. Missing in CI: the test
-    fails, because CI must exercise the real component.
-    """
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} is not installed (apt-get install -y {name}); .ci/run installs it"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+
+def pytest_sessionstart(session) -> None:
+    """Stop before the first test when a system program is missing: one line per program, and the command
+    that installs it, instead of a failure per test that needs it."""
+    programs = _system_programs()
+    lacking = programs.missing("test")
+    if lacking:
+        lines = "\n".join(programs.missing_lines(lacking))
+        pytest.exit(f"the test suite needs system programs this machine lacks (`make test` installs them as root):\n"
+                    f"{lines}", returncode=4)
+
+
+def require_program(name: str) -> str:
+    """Path of a system program an end-to-end test needs; the test fails with the line that says how to install it."""
+    programs = _system_programs()
+    (program,) = [p for p in programs.PROGRAMS if name in (p.executable, p.name, p.package)]
+    path = program.location()
+    if path is None:
+        pytest.fail(programs.missing_lines([program])[0])
+    return path

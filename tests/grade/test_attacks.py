@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from attacks import ACTIVE_WORDS, ATTACKS, HOSTILE_MARKDOWN, deep_json
+from conftest import require_program
 from grader_fixtures import CORRECT, HIDDEN_LINE, NOTEBOOK, make_course, student_notebook
 
 pytestmark = pytest.mark.slow
@@ -108,8 +109,7 @@ def _user_python(base: Path) -> list[str]:
 
 @pytest.fixture(scope="module", params=["grader-user", "unprivileged"])
 def graded(request):
-    if shutil.which("bwrap") is None:
-        pytest.fail("bubblewrap is not installed (apt-get install bubblewrap); .ci/run installs it")
+    require_program("bwrap")
     if request.param == "unprivileged" and (os.geteuid() != 0 or not os.path.exists("/usr/bin/python3")):
         pytest.skip("the unprivileged run needs root (to switch users) and /usr/bin/python3")
     base = Path(tempfile.mkdtemp(prefix="attack-class-"))

@@ -1,6 +1,5 @@
 """The gradebook on a real PostgreSQL server started on loopback by the test itself."""
 
-import glob
 import os
 import pwd
 import shutil
@@ -12,18 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import require_program
 from grader_fixtures import ASSIGNMENT, make_course, write_class
 from nbgrader.api import Gradebook
 
 from d2lblocks_grade.records.gradebook import with_busy_timeout
 
 pytestmark = pytest.mark.slow
-
-
-def _need(message):
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _free_port() -> int:
@@ -35,10 +29,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def postgres_url():
     """postgresql://grader@127.0.0.1:PORT/grades on a throwaway cluster (Debian's postgresql package)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        _need("PostgreSQL is not installed (apt-get install -y postgresql); .ci/run installs it")
-    bindir = Path(found[-1]).parent
+    bindir = Path(require_program("postgresql")).parent
     root = Path(tempfile.mkdtemp(prefix="d2lblocks-pg-"))
     prefix = []
     if os.getuid() == 0:  # initdb refuses root: run the server as the package's unprivileged user
