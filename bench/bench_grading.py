@@ -71,7 +71,7 @@ def stock_course(course_dir: Path, work: Path, subs: Path, students: list[str]) 
     shutil.copytree(course_dir / "source", course / "source")
     if (course_dir / "nbgrader_config.py").exists():
         shutil.copy(course_dir / "nbgrader_config.py", course / "nbgrader_config.py")
-    # --assignment, not a bare id: nbgrader refuses one while the course's config names a default assignment
+    # --assignment works for any course (a bare id is refused where a config sets CourseDirectory.assignment_id)
     subprocess.run(["nbgrader", "generate_assignment", f"--assignment={ASSIGNMENT}", "--force"], cwd=course, env=_env(),
                    check=True, capture_output=True)
     for student in students:

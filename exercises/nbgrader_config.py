@@ -1,13 +1,13 @@
 """nbgrader configuration of the d2lblocks course: run nbgrader commands from this folder.
 
     cd exercises
-    nbgrader generate_assignment --force                                    # source/ -> release/
-    nbgrader autograde                                                      # submitted/ -> autograded/
-    nbgrader generate_assignment --assignment layers-and-blocks-ja --force  # the Japanese edition
+    nbgrader generate_assignment layers-and-blocks --force      # source/ -> release/
+    nbgrader generate_assignment layers-and-blocks-ja --force   # the Japanese edition
+    nbgrader autograde layers-and-blocks                        # submitted/ -> autograded/
 
-Without --assignment a command means the default assignment named below. nbgrader refuses an assignment
-given as a bare argument (`nbgrader autograde layers-and-blocks`) while this file names a default: pass
---assignment ID instead.
+nbgrader's own commands take the assignment as nbgrader documents it (positional, or --assignment ID);
+this file sets no c.CourseDirectory.assignment_id, since nbgrader refuses a positional id while one is set.
+`d2lblocks-grade` commands that name no assignment mean the default below, which only d2lblocks-grade reads.
 """
 import os
 
@@ -17,9 +17,9 @@ c = get_config()  # noqa: F821 -- nbgrader provides get_config() when it loads t
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.course_id = "d2lblocks"
-# Two assignments: layers-and-blocks (English) and layers-and-blocks-ja (Japanese). A command that names
-# none (nbgrader autograde, d2lblocks-grade ... without --assignment) means the English one.
-c.CourseDirectory.assignment_id = "layers-and-blocks"
+# Two assignments: layers-and-blocks (English) and layers-and-blocks-ja (Japanese). A d2lblocks-grade
+# command that names none means the English one. nbgrader itself ignores this section.
+c.D2lblocksGrade.default_assignment = "layers-and-blocks"
 c.CourseDirectory.root = HERE
 # timeout=30 is passed by SQLAlchemy to sqlite3.connect: a writer waits up to 30 s for
 # a lock held by another nbgrader process instead of failing and dropping the submission.

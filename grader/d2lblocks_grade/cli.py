@@ -18,6 +18,7 @@ import logging
 import sys
 from pathlib import Path
 
+from d2lblocks_grade.course.locate import ASSIGNMENT_HELP
 from d2lblocks_grade.datatypes import GiB, Limits
 from d2lblocks_grade.kernel.jail import SandboxUnavailable
 from d2lblocks_grade.own_environment import database_url, restart_without_secrets
@@ -43,8 +44,7 @@ def _positive(kind):
 def _course_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--course", help="nbgrader course folder (holds nbgrader_config.py and source/); "
                    "default: exercises/ in the current folder")
-    p.add_argument("--assignment", help="assignment id (default: the course's only assignment, else the one its "
-                   "nbgrader_config.py names as c.CourseDirectory.assignment_id)")
+    p.add_argument("--assignment", help=ASSIGNMENT_HELP)
 
 
 def _out_args(p: argparse.ArgumentParser) -> None:

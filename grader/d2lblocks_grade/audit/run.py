@@ -44,7 +44,7 @@ from d2lblocks_grade.audit.bank import (
 )
 from d2lblocks_grade.audit.report import AnswerResult, AuditReport, format_table, to_json
 from d2lblocks_grade.audit.stock_nbgrader import NOT_EMPTY, CellScore, CourseCopy, StockGrader
-from d2lblocks_grade.course.locate import assignment_id, course_dir
+from d2lblocks_grade.course.locate import ASSIGNMENT_HELP, assignment_id, course_dir
 from d2lblocks_grade.verify.course_verifier import VerifierError, verifier_name
 
 # Submissions graded side by side, each in a kernel of its own; two keep both cores of a small CI machine busy.
@@ -133,8 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="d2lblocks-grade audit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", type=Path, help="nbgrader course folder (default: exercises/ in the current folder)")
     parser.add_argument("--bank", type=Path, default=None, help="answer bank (default: <course>/audit)")
-    parser.add_argument("--assignment", help="assignment id (default: the course's only assignment, else the one its "
-                        "nbgrader_config.py names as c.CourseDirectory.assignment_id)")
+    parser.add_argument("--assignment", help=ASSIGNMENT_HELP)
     parser.add_argument("--keep", type=Path, default=None,
                         help="grade in this (empty or new) folder and keep it, to look at the graded notebooks")
     parser.add_argument("--grader", default=None, metavar="trusted|stock",

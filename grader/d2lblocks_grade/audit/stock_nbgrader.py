@@ -73,8 +73,8 @@ class CourseCopy:
     def nbgrader(self, *args: str) -> str:
         """Run one nbgrader command in the course folder; its log on success, an error naming it otherwise.
 
-        Commands name their assignment with ``--assignment=ID``: nbgrader refuses a positional id when the
-        course's nbgrader_config.py names a default one (``c.CourseDirectory.assignment_id``).
+        Commands name their assignment with ``--assignment=ID``, which nbgrader accepts even from a course whose
+        nbgrader_config.py sets ``c.CourseDirectory.assignment_id`` (it then refuses a positional id).
         """
         env = tools_env()
         exe = nbgrader_program(env)

@@ -3,8 +3,10 @@
 The course is ``--course DIR``, else ``exercises/`` in the current folder (the
 layout of a d2lblocks checkout). The assignment is ``--assignment ID``, else the
 course's only assignment under ``source/``, else the one its nbgrader_config.py
-names as ``c.CourseDirectory.assignment_id`` (nbgrader's own default). Nothing is taken from where the
-grader happens to be installed.
+names as ``c.D2lblocksGrade.default_assignment`` (a setting nbgrader does not read,
+so nbgrader's own ``nbgrader autograde ID`` keeps working), else nbgrader's
+``c.CourseDirectory.assignment_id`` when a course sets that. Nothing is taken from
+where the grader happens to be installed.
 
 Example::
 
@@ -27,7 +29,12 @@ NOT_A_COURSE = (
     "Pass --course DIR, the folder holding them (in a d2lblocks checkout: exercises/)."
 )
 WHICH_ASSIGNMENT = ("The course {path} has {count} assignments ({names}); say which with --assignment ID (or name "
-                    "the default in its nbgrader_config.py: c.CourseDirectory.assignment_id = \"ID\").")
+                    "the default in its nbgrader_config.py: c.D2lblocksGrade.default_assignment = \"ID\").")
+ASSIGNMENT_HELP = ("assignment id (default: the course's only assignment, else the one its nbgrader_config.py "
+                   "names as c.D2lblocksGrade.default_assignment)")
+# Where a course names the assignment meant by commands that name none, first that is set wins. nbgrader refuses
+# `nbgrader autograde ID` while CourseDirectory.assignment_id is set, so our own section comes first.
+DEFAULT_SETTINGS = (("D2lblocksGrade", "default_assignment"), ("CourseDirectory", "assignment_id"))
 
 
 def course_dir(course: str | Path | None) -> Path:
@@ -51,9 +58,11 @@ def assignment_id(course: Path, assignment: str | None) -> str:
     if len(names) > 1:
         from d2lblocks_grade.course.master import load_config  # the config, only when it must decide
 
-        configured = load_config(course).get("CourseDirectory", {}).get("assignment_id")
-        if isinstance(configured, str) and configured in names:
-            return configured
+        config = load_config(course)
+        for section, name in DEFAULT_SETTINGS:
+            configured = config.get(section, {}).get(name)
+            if isinstance(configured, str) and configured in names:
+                return configured
     if len(names) != 1:
         raise FileNotFoundError(WHICH_ASSIGNMENT.format(path=course, count=len(names), names=", ".join(names) or "none"))
     return names[0]

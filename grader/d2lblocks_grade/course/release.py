@@ -52,7 +52,7 @@ def release(course_dir: str | Path, assignment_id: str) -> tuple[Path, list[str]
     env = tools_env()
     with tempfile.TemporaryDirectory() as scratch:
         # A throwaway gradebook: the grading gradebook is written by `autograde` alone. --assignment, not a
-        # positional id: nbgrader refuses a positional id when nbgrader_config.py names a default assignment.
+        # positional id: nbgrader refuses a positional id when a course's config sets CourseDirectory.assignment_id.
         proc = subprocess.run(
             [nbgrader_program(env) or "nbgrader", "generate_assignment",
              f"--assignment={assignment_id}", "--force", f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db",
