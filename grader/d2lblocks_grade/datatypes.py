@@ -114,6 +114,7 @@ class GradeJob:
     check_integrity: bool = True  # wrap every test in d2lblocks_grade.integrity.instrument's checks (tampering -> `tampered`)
     verifier: VerifierFiles | None = None  # the course's checks: tests judged outside the kernel (trusted mode)
     language: str = "en"  # the language of the teaching messages (the assignment's metadata.d2lblocks.language)
+    graded_with: str = ""  # grading.inputs.grading_inputs_key of the run: what grades this job besides the notebook
 
     def __post_init__(self):
         if not self.student_id or "/" in self.student_id:

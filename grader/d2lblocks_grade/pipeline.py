@@ -25,7 +25,7 @@ import logging
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -44,11 +44,12 @@ from d2lblocks_grade.course.master import (
 from d2lblocks_grade.datatypes import CellResult, GradeJob, GradeResult, Limits, digest
 from d2lblocks_grade.dispatch.local import make_executor, result_of
 from d2lblocks_grade.grading.grade_one import precheck
+from d2lblocks_grade.grading.inputs import grading_inputs_key
 from d2lblocks_grade.kernel.jail import check_host
 from d2lblocks_grade.records.atomic import write_atomic
 from d2lblocks_grade.records.export import write_grades_csv
 from d2lblocks_grade.records.feedback import render_feedback
-from d2lblocks_grade.records.gradebook import GradebookWriter, intake_info
+from d2lblocks_grade.records.gradebook import GradebookWriter, Recorded, intake_info
 from d2lblocks_grade.records.late import Lateness, LatePolicy, effective_time, lateness, utc_naive
 from d2lblocks_grade.records.report import Summary, histogram_png, histogram_svg, summarize
 from d2lblocks_grade.verify.judging import warm_up_judges
@@ -121,7 +122,7 @@ def cell_timeout(given: float | None, settings: CourseSettings) -> float:
     return given or settings.cell_timeout_s or Limits().cell_timeout_s
 
 
-def make_job(sub: Submission, course: Course, limits: Limits, sandboxed: bool = True) -> GradeJob:
+def make_job(sub: Submission, course: Course, limits: Limits, sandboxed: bool = True, graded_with: str = "") -> GradeJob:
     # A submission that never reaches a kernel is identified by its problem, so fixing it re-grades.
     ident = digest(sub.notebook_bytes) if sub.notebook_bytes is not None else \
         digest(f"{sub.status}:{sub.reason}".encode())
@@ -130,7 +131,8 @@ def make_job(sub: Submission, course: Course, limits: Limits, sandboxed: bool = 
                     master_notebook_bytes=course.master_bytes, assets=course.assets, limits=limits,
                     submission_digest=ident, notebook_name=course.notebook_name,
                     submitted_at=sub.submitted_at, intake_status=sub.status, intake_reason=sub.reason,
-                    markers=course.markers, sandboxed=sandboxed, verifier=course.verifier, language=course.language)
+                    markers=course.markers, sandboxed=sandboxed, verifier=course.verifier, language=course.language,
+                    graded_with=graded_with)
 
 
 class Progress:
@@ -195,7 +197,7 @@ def _score_with_manual(result: GradeResult, manual: dict[str, float]) -> float:
 
 def _commit(out: Path, course: Course, gb: GradebookWriter, result: GradeResult, hidden: list[str],
             failures: list[str], policy: LatePolicy | None = None, sub: Submission | None = None,
-            due: datetime | None = None) -> None:
+            due: datetime | None = None, graded_with: str = "") -> None:
     """Record one student; a failure is reported and the run goes on (that student is graded on the next run)."""
     try:
         policy = policy or LatePolicy.none()
@@ -203,7 +205,7 @@ def _commit(out: Path, course: Course, gb: GradebookWriter, result: GradeResult,
         late = assess(sub, _student_due(gb, due, result.student_id), policy, result.student_id, score)
         write_student_files(out, course, result, hidden, late)
         intake = intake_info(sub.lms if sub else None, late) if sub is not None else None
-        gb.record(result, late, intake)  # the commit is the moment this student counts as done
+        gb.record(result, late, intake, graded_with)  # the commit is the moment this student counts as done
     except Exception as error:  # a database or disk error must not cost the rest of the class
         log.error("could not record %s: %s: %s", result.student_id, type(error).__name__, error)
         failures.append(result.student_id)
@@ -301,15 +303,20 @@ def autograde(opts: Options, course: Course | None = None) -> Summary:
                 raise ValueError(UNKNOWN_STUDENT.format(names=", ".join(unknown), path=opts.submissions))
             subs = [s for s in subs if s.student_id in opts.students]
         by_student = {s.student_id: s for s in subs}
-        jobs = [make_job(s, course, opts.limits, not opts.unsafe_no_sandbox) for s in subs]
-        todo = [j for j in jobs if done.get(j.student_id) != j.submission_digest
+        key = grading_inputs_key(course, opts.limits, not opts.unsafe_no_sandbox)
+        jobs = [make_job(s, course, opts.limits, not opts.unsafe_no_sandbox, key) for s in subs]
+        current = Recorded(digest="", graded_with=key)
+        todo = [j for j in jobs if done.get(j.student_id) != replace(current, digest=j.submission_digest)
                 or not feedback_path(out, course, j.student_id).exists()]
+        # Same submission, graded before by other tests, limits or grader code: the instructor should hear of it.
+        inputs_changed = [j.student_id for j in todo if (was := done.get(j.student_id)) is not None
+                          and was.digest == j.submission_digest and was.graded_with != key]
         graded = {j.student_id for j in todo}
         progress = Progress(len(todo), opts.progress)
         failures: list[str] = []
 
         def commit(result: GradeResult) -> None:
-            _commit(out, course, gb, result, hidden, failures, policy, by_student.get(result.student_id), due)
+            _commit(out, course, gb, result, hidden, failures, policy, by_student.get(result.student_id), due, key)
 
         for job in list(todo):
             result = precheck(job)  # no kernel needed to say a file is empty or missing
@@ -335,6 +342,7 @@ def autograde(opts: Options, course: Course | None = None) -> Summary:
                 progress.close()
         _retime_unchanged(out, course, gb, subs, graded, due, policy, hidden)
         summary = write_reports(out, gb, policy)
+        summary.regraded_inputs_changed = len(inputs_changed)
     if failures:
         raise RuntimeError(NOT_RECORDED.format(count=len(failures), names=", ".join(failures[:10])))
     return summary

@@ -107,3 +107,60 @@ def test_regrade_is_idempotent_keeps_hand_grades_and_newest_submission_wins(tmp_
     csv_rows = (out / "grades.csv").read_text().splitlines()
     assert "alice,ex1_explain,1,1,graded,graded by hand" in csv_rows
     assert sum(r.startswith("alice,") for r in csv_rows) == 3
+
+
+def _fix_hidden_test(course, broken: str, fixed: str) -> None:
+    path = course / "source" / ASSIGNMENT / NOTEBOOK
+    text = path.read_text()
+    assert broken in text
+    path.write_text(text.replace(broken, fixed))
+
+
+def test_a_fixed_test_regrades_the_class_keeps_hand_grades_and_records_each_student_once(tmp_path, capfd):
+    """The instructor grades with a wrong hidden test, fixes it in source/, and runs autograde again: the grades the
+    broken test decided change, the others stay, the written answer's hand grade survives, the summary says why."""
+    course = make_course(tmp_path)
+    right, wrong = "assert double(-3) == -6", "assert double(-3) == -5"
+    _fix_hidden_test(course, right, wrong)  # the instructor's mistake
+    subs = write_class(tmp_path, course, {"alice": "correct", "bob": "partial"})
+    out = tmp_path / "out"
+    db_url = f"sqlite:///{out / 'gradebook.db'}"
+    assert subprocess.run(_cmd(subs, out, course), timeout=300).returncode == 0
+    assert _grades(db_url, "alice")[0]["ex2_test_double"][0] == 0.0, "the broken test fails a right answer"
+    _manual_grade(db_url, "alice", 1.0)
+    before = {s: _grades(db_url, s)[0] for s in ("alice", "bob")}
+    first = _committed(out / "gradebook.db")
+
+    _fix_hidden_test(course, wrong, right)
+    capfd.readouterr()
+    fixed = subprocess.run(_cmd(subs, out, course), timeout=300, capture_output=True, text=True)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "2 re-graded because the tests changed" in fixed.stdout
+    after = {s: _grades(db_url, s)[0] for s in ("alice", "bob")}
+    changed = {(s, gid) for s in after for gid in after[s] if after[s][gid] != before[s][gid]}
+    assert changed == {("alice", "ex2_test_double")}, "exactly the score the broken test decided changes"
+    assert after["alice"]["ex2_test_double"][0] == 1.0
+    assert after["alice"]["ex1_explain"][1:] == (1.0, 1.0), "the hand-entered grade must be kept"
+    assert _submission_counts(db_url) == {"alice": (1, 3), "bob": (1, 3)}, "each student recorded once"
+    second = _committed(out / "gradebook.db")
+    assert all(second[s] != first[s] for s in first), "both were graded again"
+
+    unchanged = subprocess.run(_cmd(subs, out, course), timeout=300, capture_output=True, text=True)
+    assert unchanged.returncode == 0 and "re-graded" not in unchanged.stdout
+    assert _committed(out / "gradebook.db") == second, "nothing changed, nothing graded again"
+
+
+def test_a_gradebook_from_an_older_grader_gains_the_column_and_is_graded_once_more(tmp_path):
+    """Grades recorded before the grading-inputs key existed stay readable; they are current for no key."""
+    course = make_course(tmp_path)
+    subs = write_class(tmp_path, course, {"alice": "correct"})
+    out = tmp_path / "out"
+    assert subprocess.run(_cmd(subs, out, course), timeout=300).returncode == 0
+    with sqlite3.connect(out / "gradebook.db") as conn:
+        conn.execute("alter table d2lblocks_result drop column graded_with")
+    first = _committed(out / "gradebook.db")
+    again = subprocess.run(_cmd(subs, out, course), timeout=300, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "1 re-graded because the tests changed" in again.stdout
+    assert _committed(out / "gradebook.db") != first
+    assert _submission_counts(f"sqlite:///{out / 'gradebook.db'}") == {"alice": (1, 3)}

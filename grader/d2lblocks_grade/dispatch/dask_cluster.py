@@ -3,9 +3,9 @@
 Workers share no filesystem with the coordinator: each task carries a whole
 `GradeJob` (the student's notebook, the master notebook and the release's
 assets as bytes) and returns a `GradeResult`; only the coordinator writes the
-gradebook. Every job becomes one Dask task keyed by student and submission
-digest, so submitting the same submission twice yields the same task (graded
-once), and a worker lost mid-run has its tasks re-run elsewhere by the
+gradebook. Every job becomes one Dask task keyed by student, submission
+digest and what grades it, so submitting the same submission twice yields the same task (graded
+once) while a fixed test makes a new one, and a worker lost mid-run has its tasks re-run elsewhere by the
 scheduler (a task that kills `ALLOWED_FAILURES` workers in a row is given up and
 recorded as crashed, so one hostile notebook cannot take the class down).
 
@@ -40,8 +40,8 @@ _ADDRESS = re.compile(r"^(tcp|tls|inproc|ucx)://\S+$")
 
 
 def task_key(job: GradeJob) -> str:
-    """The task's name on the cluster: one per student and submission content."""
-    return f"grade-{job.student_id}-{job.submission_digest[:16] or 'none'}"
+    """The task's name on the cluster: one per student, submission content and grading inputs."""
+    return f"grade-{job.student_id}-{job.submission_digest[:16] or 'none'}-{job.graded_with[:12] or 'none'}"
 
 
 class DaskExecutor:

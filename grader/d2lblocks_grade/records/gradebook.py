@@ -21,16 +21,16 @@ SQLite by default (with a busy timeout); any SQLAlchemy URL works, e.g.
 Example::
 
     >>> with GradebookWriter("sqlite:///out/gradebook.db", course) as gb:   # doctest: +SKIP
-    ...     gb.record(result)
+    ...     gb.record(result, graded_with=key)
     ...     gb.done()["alice"]
-    'a3f1...'
+    Recorded(digest='a3f1...', graded_with='9c0e...')
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 from alembic.script import ScriptDirectory
@@ -70,6 +70,8 @@ RESULTS = Table(
     Column("assignment_id", String(128), primary_key=True),
     Column("student_id", String(128), primary_key=True),
     Column("digest", String(64), nullable=False),
+    # grading.inputs.grading_inputs_key of the run that graded it: a fixed test makes the grade stale.
+    Column("graded_with", String(64), nullable=False, default=""),
     Column("status", String(32), nullable=False),
     Column("reason", Text, nullable=False, default=""),
     Column("cells", Text, nullable=False),  # JSON list of CellResult (sources removed)
@@ -78,6 +80,16 @@ RESULTS = Table(
     Column("duration_s", Float, nullable=False, default=0.0),
     Column("graded_at", DateTime, nullable=False),
 )
+
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a committed grade was decided from: the submission's digest and the grading inputs' key."""
+
+    digest: str
+    graded_with: str
+
 
 SUBMISSIONS = Table(
     "d2lblocks_submission", _meta,
@@ -141,6 +153,7 @@ class GradebookWriter:
         self._register_assignment(course_id)
         self.gb = Gradebook(self.db_url, course_id)
         _meta.create_all(self.gb.engine)
+        _add_missing_columns(self.gb.engine)
 
     def _register_assignment(self, course_id: str) -> None:
         with Gradebook(self.db_url, course_id) as gb:
@@ -163,11 +176,11 @@ class GradebookWriter:
         self.gb.close()
         self.gb.engine.dispose()
 
-    def done(self) -> dict[str, str]:
-        """student_id -> digest of the submission whose grade is committed."""
-        rows = self.gb.db.execute(select(RESULTS.c.student_id, RESULTS.c.digest)
+    def done(self) -> dict[str, Recorded]:
+        """student_id -> what the committed grade was decided from (submission digest, grading inputs' key)."""
+        rows = self.gb.db.execute(select(RESULTS.c.student_id, RESULTS.c.digest, RESULTS.c.graded_with)
                                   .where(RESULTS.c.assignment_id == self.course.assignment_id))
-        done = {r.student_id: r.digest for r in rows}
+        done = {r.student_id: Recorded(r.digest, r.graded_with) for r in rows}
         self.gb.db.rollback()  # end the read transaction; SQLite readers must not pin the file
         return done
 
@@ -235,11 +248,12 @@ class GradebookWriter:
         if lms_user_id:
             self.gb.db.get(Student, student_id).lms_user_id = lms_user_id
 
-    def record(self, result: GradeResult, lateness: Lateness | None = None, intake: dict | None = None) -> None:
+    def record(self, result: GradeResult, lateness: Lateness | None = None, intake: dict | None = None,
+               graded_with: str = "") -> None:
         """Commit one student's result atomically; the newest call for a student wins.
 
         `lateness` is the counted submission time and penalty; `intake` what the LMS said about the
-        student (see `intake_info`).
+        student (see `intake_info`); `graded_with` the key of what graded it (`grading.inputs`).
         """
         db = self.gb.db
         try:
@@ -265,7 +279,7 @@ class GradebookWriter:
             db.execute(delete(RESULTS).where(key))
             db.execute(insert(RESULTS).values(
                 assignment_id=result.assignment_id, student_id=result.student_id,
-                digest=result.submission_digest, status=result.status, reason=result.reason,
+                digest=result.submission_digest, graded_with=graded_with, status=result.status, reason=result.reason,
                 cells=json.dumps([_public(c) for c in result.cells]), findings=json.dumps(result.findings),
                 submitted_name=result.submitted_name, duration_s=result.duration_s,
                 graded_at=datetime.now(timezone.utc).replace(tzinfo=None)))
@@ -339,6 +353,15 @@ class GradebookWriter:
                           SubmittedAssignment.student_id == student_id,
                           Grade.manual_score.isnot(None)))
         return {g.name: float(g.manual_score) for g in grades}
+
+
+def _add_missing_columns(engine) -> None:
+    """A gradebook written by an older grader lacks newer columns of our tables: add them (empty), so its grades
+    stay readable; an empty `graded_with` matches no key, so those students are graded again once."""
+    with engine.begin() as conn:
+        have = {c["name"] for c in inspect(conn).get_columns(RESULTS.name)}
+        if "graded_with" not in have:
+            conn.execute(text(f"ALTER TABLE {RESULTS.name} ADD COLUMN graded_with VARCHAR(64) NOT NULL DEFAULT ''"))
 
 
 def intake_info(lms: LmsName | None, late: Lateness) -> dict:

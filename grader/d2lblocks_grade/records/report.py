@@ -28,6 +28,8 @@ class Summary:
     per_exercise: dict[str, float]  # exN -> mean fraction of its points
     totals: dict[str, float] = field(default_factory=dict)  # after late penalties
     penalties: dict[str, float] = field(default_factory=dict)  # student -> points taken off for lateness
+    # Students whose unchanged submission was graded again because what grades it changed (a fixed test).
+    regraded_inputs_changed: int = 0
 
     def text(self) -> str:
         failed = ", ".join(f"{n} {s}" for s, n in sorted(self.failed.items())) or "none"
@@ -37,6 +39,9 @@ class Summary:
         penalised = {s: p for s, p in self.penalties.items() if p}
         if penalised:
             lines.append(f"late penalties: {len(penalised)} student(s), {sum(penalised.values()):g} points in all")
+        if self.regraded_inputs_changed:
+            lines.append(f"{self.regraded_inputs_changed} re-graded because the tests changed (the assignment's "
+                         "tests, its verifier, the grader or its limits)")
         lines += [f"  {ex}: {100 * frac:.0f}% of points" for ex, frac in sorted(self.per_exercise.items())]
         return "\n".join(lines)
 
