@@ -64,9 +64,42 @@ def test_without_a_course_the_installed_grader_says_to_pass_course(wheel_env, tm
     assert "Pass --course DIR" in run.stderr and "exercises" in run.stderr
 
 
+@pytest.fixture(scope="module")
+def grade_extra_env(tmp_path_factory):
+    """An empty virtualenv into which pip installs the built wheel with its `[grade]` extra, as an instructor does:
+    every package the grader needs must come from the extra's list (torch first, at this suite's version, so pip
+    does not pick a multi-GB build)."""
+    import torch
+
+    base = tmp_path_factory.mktemp("grade-extra")
+    built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", base / "dist", ROOT], cwd=base)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (base / "dist").glob("d2lblocks-*.whl")
+    fresh = base / "venv"
+    venv.EnvBuilder(with_pip=False).create(fresh)
+    pip = [sys.executable, "-m", "pip", "--python", fresh / "bin" / "python", "install", "-q"]
+    for requirement in (f"torch=={torch.__version__.split('+')[0]}", f"{wheel}[grade]"):
+        installed = _run([*pip, requirement], cwd=base, timeout=900)
+        assert installed.returncode == 0, installed.stderr[-3000:]
+    # Only the new virtualenv and the system's programs: nothing of this suite's environment.
+    env = {**os.environ, "PATH": f"{fresh / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"}
+    env.pop("PYTHONPATH", None)
+    return fresh, env
+
+
 def test_the_installed_grader_grades_the_example_class_from_an_unrelated_folder(wheel_env, tmp_path):
     """Outside a checkout: the course and the class are wherever the instructor keeps them."""
-    fresh, env = wheel_env
+    _grade_the_examples_elsewhere(*wheel_env, tmp_path)
+
+
+def test_pip_install_of_the_grade_extra_is_all_an_instructor_needs(grade_extra_env, tmp_path):
+    fresh, env = grade_extra_env
+    own = _run([fresh / "bin" / "python", "-c", "import sqlalchemy, nbgrader; print(sqlalchemy.__file__)"], tmp_path, env)
+    assert own.returncode == 0 and str(fresh) in own.stdout, own.stderr
+    _grade_the_examples_elsewhere(fresh, env, tmp_path)
+
+
+def _grade_the_examples_elsewhere(fresh: Path, env: dict, tmp_path: Path) -> None:
     course, subs = tmp_path / "my-course", tmp_path / "downloads"
     shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns("gradebook.db", "autograded", "feedback"))
     shutil.copytree(EXAMPLES, subs)
