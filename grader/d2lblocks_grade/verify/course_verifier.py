@@ -2,7 +2,8 @@
 
 An assignment opts in with ``"d2lblocks": {"verifier": "<name>"}`` in its source
 notebook's metadata; the verifier is the Python package ``<course>/verifiers/<name>/``.
-It must define ``CHECKS`` (test grade id -> `Check`), ``PROBES`` (module name -> source
+It is imported from memory (`verify.memory_package`), never unpacked to disk, so it reads its own data files
+with ``importlib.resources.files(__name__)``, not through ``__file__``. It must define ``CHECKS`` (test grade id -> `Check`), ``PROBES`` (module name -> source
 of the probes run in the kernel, in load order) and may define ``CELLS`` (grade id -> the source that
 replaces that locked cell, e.g. a setup cell that imports the course library).
 The package travels inside each job as bytes (`VerifierFiles`), so a worker on
@@ -17,18 +18,15 @@ Example::
 """
 from __future__ import annotations
 
-import atexit
-import importlib.util
 import re
-import shutil
 import sys
-import tempfile
 import types
 from pathlib import Path
 
 from d2lblocks_grade.datatypes import VerifierFiles
 from d2lblocks_grade.notebook_cells import grade_id, is_test_cell
 from d2lblocks_grade.verify.checks import Check
+from d2lblocks_grade.verify.memory_package import import_from_memory
 
 FOLDER = "verifiers"
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -75,26 +73,16 @@ def load(files: VerifierFiles) -> types.ModuleType:
     key = f"d2lblocks_course_verifier_{files.name}_{files.digest}"
     if key in _loaded:
         return _loaded[key]
-    folder = tempfile.mkdtemp(prefix="d2lblocks-verifier-")
-    atexit.register(shutil.rmtree, folder, True)  # the judges hold the course's checks: never left behind
-    root = Path(folder) / key
-    for rel, data in files.files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(data)
-    spec = importlib.util.spec_from_file_location(key, root / "__init__.py", submodule_search_locations=[str(root)])
-    if spec is None or spec.loader is None:
-        raise VerifierError(BROKEN.format(name=files.name, path=root, error="not a Python package"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
     try:
-        spec.loader.exec_module(module)
+        # From memory, never unpacked: the judges are the hidden tests, and a killed grader strands no file.
+        module = import_from_memory(key, files.files, label=f"verifier {files.name}")
         for attribute in ("CHECKS", "PROBES"):
             if not hasattr(module, attribute):
                 raise AttributeError(f"it defines no {attribute}")
         if not all(isinstance(check, Check) for check in module.CHECKS.values()):
             raise TypeError("CHECKS must map grade ids to d2lblocks_grade.verify.checks.Check")
     except Exception as error:
-        del sys.modules[key]
+        sys.modules.pop(key, None)
         raise VerifierError(BROKEN.format(name=files.name, path=f"{FOLDER}/{files.name}",
                                           error=f"{type(error).__name__}: {error}")) from error
     _loaded[key] = module
