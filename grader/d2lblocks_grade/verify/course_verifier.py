@@ -4,8 +4,9 @@ An assignment opts in with ``"d2lblocks": {"verifier": "<name>"}`` in its source
 notebook's metadata; the verifier is the Python package ``<course>/verifiers/<name>/``.
 It is imported from memory (`verify.memory_package`), never unpacked to disk, so it reads its own data files
 with ``importlib.resources.files(__name__)``, not through ``__file__``. It must define ``CHECKS``
-(test grade id -> `Check`), ``PROBES`` (module name -> source of the probes run in the kernel, in load order) and may define ``CELLS`` (grade id -> the source that
-replaces that locked cell, e.g. a setup cell that imports the course library).
+(test grade id -> `Check`), ``PROBES`` (module name -> source of the probes run in the kernel, in load
+order) and may define ``CELLS`` (grade id -> the source that replaces that locked cell,
+e.g. a setup cell that imports the course library).
 The package travels inside each job as bytes (`VerifierFiles`), so a worker on
 another machine loads the same checks without a shared filesystem.
 
