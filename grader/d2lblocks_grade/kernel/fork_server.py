@@ -20,15 +20,13 @@ Example::
 
 from __future__ import annotations
 
-import atexit
 import importlib
 import json
 import os
-import shutil
+import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -37,6 +35,8 @@ from d2lblocks_grade.kernel.process_limits import cap_this_process, new_marker, 
 from d2lblocks_grade.kernel.runtime import HIDDEN_PACKAGES
 from d2lblocks_grade.kernel.warm_up import warm
 
+OWNER_POLL_S = 0.5  # how soon the server notices that the process which started it is gone
+OWNER_FLAG = "--owner="
 ZYGOTE_FAILED = ("the kernel fork server stopped unexpectedly ({detail}); grading falls back to starting "
                  "each kernel as a new process")
 
@@ -84,13 +84,14 @@ def _hidden(name: str) -> bool:
     return name.split(".")[0] in HIDDEN_PACKAGES
 
 
-def serve(modules: list[str]) -> None:
+def serve(modules: list[str], owner: int | None = None) -> None:
     """Import `modules`, then fork one kernel per JSON request line on stdin; answer with its pid.
 
     Never the course library (`runtime.HIDDEN_PACKAGES`): a module in this process's memory is in every
     kernel's, whatever the sandbox shadows on disk. If importing something else pulled it in, the server
-    stops, and grading falls back to cold kernels.
+    stops, and grading falls back to cold kernels. It also stops when `owner` (default: its parent) ends.
     """
+    owner = os.getppid() if owner is None else owner
     for name in modules:
         if _hidden(name):
             continue
@@ -110,7 +111,7 @@ def serve(modules: list[str]) -> None:
     out = sys.stdout
     out.write("ready\n")
     out.flush()
-    for line in sys.stdin:
+    for line in _requests(owner):
         answer: dict[str, object]
         try:
             answer = {"pid": _fork_kernel(json.loads(line))}
@@ -118,7 +119,32 @@ def serve(modules: list[str]) -> None:
             answer = {"error": str(error)}
         out.write(json.dumps(answer) + "\n")
         out.flush()
-    # stdin closed: the coordinator is gone, and so is this server
+    # stdin closed, or the process that started this server is gone: so is this server
+
+
+def _requests(owner: int, poll_s: float = OWNER_POLL_S):
+    """Request lines from stdin until it closes or `owner` (the process that started this server) is gone.
+
+    End of file alone is not enough: a process forked from the owner (a Dask worker's helpers) can hold the
+    pipe's write end open after the owner died, and the server would live on, reparented, holding torch.
+    """
+    buffer = b""
+    while True:
+        if os.getppid() != owner:
+            return
+        try:
+            ready, _, _ = select.select([0], [], [], poll_s)
+        except InterruptedError:  # SIGCHLD from a kernel launcher
+            continue
+        if not ready:
+            continue
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line.decode()
 
 
 # ----------------------------------------------------------------------------- coordinator side
@@ -181,12 +207,14 @@ class Zygote:
     def __init__(self, modules=("torch", "torch._dynamo")):
         self.modules = list(modules)
         self._lock = threading.Lock()
-        # `python -m` puts its working folder first on sys.path: started in the instructor's folder,
-        # a `grader/` or `d2lblocks_grade/` folder there would be imported instead of this package.
-        self._home = tempfile.mkdtemp(prefix="d2lblocks-grade-fork-server-")
-        atexit.register(shutil.rmtree, self._home, True)  # also when no one closes it (a Dask worker's)
-        self._proc = subprocess.Popen([sys.executable, "-m", "d2lblocks_grade.kernel.fork_server", *self.modules],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=self._home,
+        # `python -m` puts its working folder first on sys.path: started in the instructor's folder, a
+        # `grader/` or `d2lblocks_grade/` folder there would be imported instead of this package. -P (3.11+) puts
+        # nothing there; before it, the interpreter's own bin folder. No folder of our own: none to strand.
+        safe_start = ["-P"] if sys.version_info >= (3, 11) else []
+        self._proc = subprocess.Popen([sys.executable, *safe_start, "-m", "d2lblocks_grade.kernel.fork_server",
+                                       f"{OWNER_FLAG}{os.getpid()}", *self.modules],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      cwd="/" if safe_start else os.path.dirname(sys.executable),
                                       stderr=subprocess.DEVNULL, text=True, start_new_session=True,
                                       env=_server_environment())
         self._ready = False
@@ -224,8 +252,12 @@ class Zygote:
             self._proc.wait()
         if self._proc.stdout is not None:
             self._proc.stdout.close()
-        shutil.rmtree(self._home, ignore_errors=True)
+
+
+def main(argv: list[str]) -> None:
+    owners = [int(a[len(OWNER_FLAG):]) for a in argv if a.startswith(OWNER_FLAG)]
+    serve([a for a in argv if not a.startswith(OWNER_FLAG)], owners[0] if owners else None)
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1:])
+    main(sys.argv[1:])
