@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from hostile import course
 from d2lblocks_grade.datatypes import GradeJob, Limits
 from d2lblocks_grade.dispatch.dask_cluster import DaskExecutor, make_executor, task_key
 from d2lblocks_grade.dispatch.local import LocalExecutor
+from d2lblocks_grade.kernel.fork_server import is_alive
 
 DASK = Path(sys.executable).with_name("dask")
 ANSWERS = {
@@ -146,3 +148,57 @@ def test_scheduler_local_on_the_command_line_means_an_embedded_dask_cluster():
     with make_grading_executor(workers=1, scheduler="local") as executor:
         assert isinstance(executor, DaskExecutor)
         assert len(executor.client.scheduler_info()["workers"]) == 1
+
+
+def fork_servers() -> set[int]:
+    """Live fork-server processes on this machine (tests run one at a time, so new ones are this test's)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"d2lblocks_grade.kernel.fork_server" in command and is_alive(int(entry.name)):
+            found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_stopping_a_cluster_with_nannies_leaves_no_fork_server(tmp_path, stop):
+    """`dask scheduler` and two `dask worker`s (each with its nanny, as an instructor starts them) grade a class;
+    then the cluster is stopped the ordinary way (SIGTERM to all) or killed (SIGKILL to the worker processes):
+    no fork server of theirs is left, reparented and holding torch."""
+    before = fork_servers()
+    scheduler_file = tmp_path / "scheduler.json"
+    procs = [start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                    "--scheduler-file", str(scheduler_file)], tmp_path)]
+    try:
+        wait_for(lambda: scheduler_file.exists() and scheduler_file.read_text().strip(), "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        for name in ("w1", "w2"):
+            (tmp_path / name).mkdir()
+            procs.append(start(["worker", address, "--nthreads", "1", "--no-dashboard", "--name", name,
+                                "--host", "127.0.0.1"], tmp_path / name))
+        with make_executor(scheduler=address) as executor:
+            wait_for(lambda: len(executor.client.scheduler_info()["workers"]) == 2, "two workers")
+            results = [f.result(timeout=240) for f in [executor.submit(j) for j in jobs()]]
+            worker_pids = list(executor.client.run(os.getpid).values())
+        started = fork_servers() - before
+        assert started, "the workers graded through their fork servers"
+        if stop == "SIGKILL":  # a worker process lost: its nanny sees it die
+            for pid in worker_pids:
+                os.kill(pid, signal.SIGKILL)
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=60)
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    assert {r.student_id for r in results} == set(ANSWERS)
+    deadline = time.monotonic() + 15
+    while fork_servers() & started and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not fork_servers() & started, "a worker's fork server outlived the cluster"
