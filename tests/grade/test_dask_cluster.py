@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -46,6 +47,29 @@ def start(args, cwd) -> subprocess.Popen:
     return subprocess.Popen([str(DASK), *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+@contextmanager
+def loopback_cluster(tmp_path: Path, nanny: bool):
+    """`dask scheduler` and two `dask worker`s on loopback, each worker in its own empty folder (nothing shared
+    with the coordinator); yields (address, {name: worker process}, every process); kills what is left at exit."""
+    scheduler_file = tmp_path / "scheduler.json"
+    procs = [start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                    "--scheduler-file", str(scheduler_file)], tmp_path)]
+    try:
+        wait_for(lambda: scheduler_file.exists() and scheduler_file.read_text().strip(), "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = {}
+        for name in ("w1", "w2"):
+            (tmp_path / name).mkdir()
+            workers[name] = start(["worker", address, "--nthreads", "1", "--no-dashboard", "--name", name,
+                                   "--host", "127.0.0.1", *([] if nanny else ["--no-nanny"])], tmp_path / name)
+            procs.append(workers[name])
+        yield address, workers, procs
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
 def wait_for(predicate, what: str, tries: int = 600):
     for _ in range(tries):
         value = predicate()
@@ -62,17 +86,8 @@ def test_a_class_graded_on_dask_survives_a_killed_worker(tmp_path):
     with LocalExecutor(workers=2) as local:
         expected = scores(f.result() for f in [local.submit(j) for j in jobs()])
 
-    scheduler_file = tmp_path / "scheduler.json"
-    procs = [start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                    "--scheduler-file", str(scheduler_file)], tmp_path)]
-    try:
-        wait_for(lambda: scheduler_file.exists() and scheduler_file.read_text().strip(), "the scheduler")
-        address = json.loads(scheduler_file.read_text())["address"]
-        workers = {}
-        for name in ("w1", "w2"):  # each in its own empty folder: nothing shared with the coordinator
-            (tmp_path / name).mkdir()
-            procs.append(workers.setdefault(name, start(["worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                                "--name", name, "--host", "127.0.0.1"], tmp_path / name)))
+    before = fork_servers()
+    with loopback_cluster(tmp_path, nanny=False) as (address, workers, _):
         with make_executor(scheduler=address) as executor:
             wait_for(lambda: len(executor.client.scheduler_info()["workers"]) == 2, "two workers")
             futures = {j.student_id: executor.submit(j) for j in jobs()}
@@ -83,16 +98,20 @@ def test_a_class_graded_on_dask_survives_a_killed_worker(tmp_path):
             workers[victim].send_signal(signal.SIGKILL)
             results = [futures[name].result(timeout=240) for name in ANSWERS]
             survivors = executor.client.scheduler_info()["workers"]
-    finally:
-        for proc in procs:
-            proc.kill()
-            proc.wait()
     assert victim_tasks, "the killed worker was grading when it died"
     assert len(survivors) == 1
     assert [r.student_id for r in results] == list(ANSWERS)  # everyone, once
     assert scores(results) == expected
     assert expected["ada"][1] == (("ex1_test", 1.0), ("ex2_test", 1.0))  # the run graded for real
     assert expected["cy"][1][0] == ("ex1_test", 0.0)
+    _no_fork_server_left(before)
+
+
+def _no_fork_server_left(before: set[int]) -> None:
+    deadline = time.monotonic() + 15
+    while fork_servers() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not fork_servers() - before, "a worker's fork server outlived the cluster"
 
 
 def test_the_same_submission_twice_is_one_task(monkeypatch):
@@ -170,16 +189,7 @@ def test_stopping_a_cluster_with_nannies_leaves_no_fork_server(tmp_path, stop):
     then the cluster is stopped the ordinary way (SIGTERM to all) or killed (SIGKILL to the worker processes):
     no fork server of theirs is left, reparented and holding torch."""
     before = fork_servers()
-    scheduler_file = tmp_path / "scheduler.json"
-    procs = [start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                    "--scheduler-file", str(scheduler_file)], tmp_path)]
-    try:
-        wait_for(lambda: scheduler_file.exists() and scheduler_file.read_text().strip(), "the scheduler")
-        address = json.loads(scheduler_file.read_text())["address"]
-        for name in ("w1", "w2"):
-            (tmp_path / name).mkdir()
-            procs.append(start(["worker", address, "--nthreads", "1", "--no-dashboard", "--name", name,
-                                "--host", "127.0.0.1"], tmp_path / name))
+    with loopback_cluster(tmp_path, nanny=True) as (address, _, procs):
         with make_executor(scheduler=address) as executor:
             wait_for(lambda: len(executor.client.scheduler_info()["workers"]) == 2, "two workers")
             results = [f.result(timeout=240) for f in [executor.submit(j) for j in jobs()]]
@@ -193,12 +203,5 @@ def test_stopping_a_cluster_with_nannies_leaves_no_fork_server(tmp_path, stop):
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(timeout=60)
-    finally:
-        for proc in procs:
-            proc.kill()
-            proc.wait()
     assert {r.student_id for r in results} == set(ANSWERS)
-    deadline = time.monotonic() + 15
-    while fork_servers() & started and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not fork_servers() & started, "a worker's fork server outlived the cluster"
+    _no_fork_server_left(before)

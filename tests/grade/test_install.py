@@ -21,16 +21,22 @@ def _run(args, cwd, env=None, timeout=300):
     return subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def wheel_env(tmp_path_factory):
-    """A fresh virtualenv holding the built wheel; the heavy dependencies come from the test's own
-    environment through a path entry (no download), but d2lblocks itself only from the wheel."""
-    base = tmp_path_factory.mktemp("wheel")
+def _wheel_and_empty_venv(base: Path) -> tuple[Path, Path]:
+    """The project built as a wheel, and an empty virtualenv (no pip: this suite's pip installs into it)."""
     built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", base / "dist", ROOT], cwd=base)
     assert built.returncode == 0, built.stderr
     (wheel,) = (base / "dist").glob("d2lblocks-*.whl")
     fresh = base / "venv"
     venv.EnvBuilder(with_pip=False).create(fresh)
+    return wheel, fresh
+
+
+@pytest.fixture(scope="module")
+def wheel_env(tmp_path_factory):
+    """A fresh virtualenv holding the built wheel; the heavy dependencies come from the test's own
+    environment through a path entry (no download), but d2lblocks itself only from the wheel."""
+    base = tmp_path_factory.mktemp("wheel")
+    wheel, fresh = _wheel_and_empty_venv(base)
     python = fresh / "bin" / "python"
     site = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=base).stdout.strip()
     # A plain path line: the test environment's editable-install hooks (*.pth there) are not run.
@@ -71,12 +77,8 @@ def grade_extra_env(tmp_path_factory):
     does not pick a multi-GB build)."""
     import torch
 
-    base = tmp_path_factory.mktemp("grade-extra")
-    built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", base / "dist", ROOT], cwd=base)
-    assert built.returncode == 0, built.stderr
-    (wheel,) = (base / "dist").glob("d2lblocks-*.whl")
-    fresh = base / "venv"
-    venv.EnvBuilder(with_pip=False).create(fresh)
+    wheel, fresh = _wheel_and_empty_venv(tmp_path_factory.mktemp("grade-extra"))
+    base = fresh.parent
     pip = [sys.executable, "-m", "pip", "--python", fresh / "bin" / "python", "install", "-q"]
     for requirement in (f"torch=={torch.__version__.split('+')[0]}", f"{wheel}[grade]"):
         installed = _run([*pip, requirement], cwd=base, timeout=900)
