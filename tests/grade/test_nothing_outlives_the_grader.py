@@ -125,3 +125,28 @@ def test_a_sigkilled_autograde_leaves_no_process_and_no_file(tmp_path):
         time.sleep(0.2)
     assert _processes_mentioning(str(tmp_path)) == []
     assert sorted(p.name for p in scratch.iterdir()) == [], "the killed run left files in its TMPDIR"
+
+
+def test_a_run_sweeps_the_cgroups_a_killed_run_left_and_only_those():
+    """A SIGKILLed grader cannot remove its sandboxes' cgroups; the next run removes those whose sandbox is gone,
+    and never one of a live sandbox (another run's)."""
+    from d2lblocks_grade.kernel import cgroups
+
+    if not cgroups.in_use():
+        pytest.skip("cgroups need root and a mounted memory controller (CI has both)")
+    parents = cgroups.parent_folders() or [f.parent for f in cgroups.Group.create("jail-probe", 1 << 30, 64).folders]
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = [parent / f"{cgroups.GROUP_PREFIX}{dead.pid}" for parent in parents]
+    live = [parent / f"{cgroups.GROUP_PREFIX}{os.getpid()}" for parent in parents]
+    for folder in stale + live:
+        folder.mkdir(exist_ok=True)
+    try:
+        removed = cgroups.sweep_stale()
+        assert set(stale) <= set(removed)
+        assert not any(folder.exists() for folder in stale)
+        assert all(folder.is_dir() for folder in live), "a live sandbox's group must stay"
+    finally:
+        for folder in stale + live + [p / "jail-probe" for p in parents]:
+            if folder.exists():
+                folder.rmdir()

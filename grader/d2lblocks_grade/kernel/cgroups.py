@@ -103,6 +103,37 @@ class Group:
         self.folders = []
 
 
+GROUP_PREFIX = "jail-"  # a sandbox's group is jail-<host pid of the sandbox's init>
+
+
+def parent_folders() -> list[Path]:
+    """The folders holding the sandboxes' groups, one per controller (v1) or one (v2), where they exist."""
+    candidates = [ROOT / PARENT] if (ROOT / "cgroup.controllers").exists() else \
+        [ROOT / "memory" / PARENT, ROOT / "pids" / PARENT]
+    return [folder for folder in candidates if folder.is_dir()]
+
+
+def sweep_stale() -> list[Path]:
+    """Remove the groups of sandboxes whose init is gone: what a grader killed with SIGKILL could not remove.
+
+    Safe beside other runs: a group is made after its sandbox's init exists and named by that pid, so a
+    dead pid means a dead sandbox; and the kernel refuses to remove a group that still holds a process.
+    Returns the folders removed.
+    """
+    removed = []
+    for parent in parent_folders():
+        for folder in parent.glob(f"{GROUP_PREFIX}*"):
+            pid = folder.name[len(GROUP_PREFIX):]
+            if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                continue
+            try:
+                folder.rmdir()
+                removed.append(folder)
+            except OSError:  # still holds a process, or not ours to remove
+                pass
+    return removed
+
+
 def in_use() -> bool:
     """Whether this process could create capped groups (for the threat-model report)."""
     return os.geteuid() == 0 and ((ROOT / "memory").is_dir() or (ROOT / "cgroup.controllers").exists())

@@ -140,7 +140,7 @@ class Jail:
         except BaseException:
             self.kill()
             raise
-        self.cgroup = cgroups.Group.create(f"jail-{self.init_pid}", self.limits.memory_bytes,
+        self.cgroup = cgroups.Group.create(f"{cgroups.GROUP_PREFIX}{self.init_pid}", self.limits.memory_bytes,
                                            self.limits.max_processes) if self.as_root else None
         if self.as_root:
             os.chown(self.comm_dir, self.uid, self.gid)
@@ -221,6 +221,7 @@ def check_host() -> None:
     """Raise `SandboxUnavailable` (saying what is missing) unless this machine can build sandboxes."""
     as_root = os.geteuid() == 0
     if as_root not in _checked:
+        cgroups.sweep_stale()  # groups a killed earlier run left behind
         try:
             Jail(JailLimits(memory_bytes=256 * MiB)).start().kill()
             _checked[as_root] = None
