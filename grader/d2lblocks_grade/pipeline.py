@@ -25,7 +25,7 @@ import logging
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -305,8 +305,7 @@ def autograde(opts: Options, course: Course | None = None) -> Summary:
         by_student = {s.student_id: s for s in subs}
         key = grading_inputs_key(course, opts.limits, not opts.unsafe_no_sandbox)
         jobs = [make_job(s, course, opts.limits, not opts.unsafe_no_sandbox, key) for s in subs]
-        current = Recorded(digest="", graded_with=key)
-        todo = [j for j in jobs if done.get(j.student_id) != replace(current, digest=j.submission_digest)
+        todo = [j for j in jobs if done.get(j.student_id) != Recorded(j.submission_digest, key)
                 or not feedback_path(out, course, j.student_id).exists()]
         # Same submission, graded before by other tests, limits or grader code: the instructor should hear of it.
         inputs_changed = [j.student_id for j in todo if (was := done.get(j.student_id)) is not None
