@@ -198,7 +198,31 @@ if libc.unshare(0x10000000 | 0x00020000) == 0:  # a user and a mount namespace o
 print('ESCAPED' if done else 'CONTAINED', done)
 """),
 )
-ATTACKS = ATTACKS + EXTRA
+# Output the grader's caps must count although nbclient applies it to the notebook by itself:
+OUTPUT_KINDS = (
+    Attack("display-update-amplifier", "caps", """\
+h = display('small', display_id=True)
+for _ in range(500):
+    h.display('small')  # 500 outputs share the id: one update rewrites them all
+for _ in range(40):
+    h.update('y' * 2_000_000)
+"""),
+    Attack("widget-state-and-buffers", "caps", """\
+from comm import create_comm
+c = create_comm(target_name='jupyter.widget', data={{'state': {{'_model_name': 'Flood', '_model_module': 'x'}},
+                                                   'buffer_paths': []}})
+for i in range(40):
+    c.send({{'method': 'update', 'state': {{f'k{{i}}': 'v' * 1_000_000}}, 'buffer_paths': [[f'b{{i}}']]}},
+           buffers=[b'x' * 2_000_000])
+"""),
+    Attack("results-errors-and-many-ids", "caps", """\
+from IPython.display import display
+for i in range(2000):
+    display('id' * 2000, display_id=f'd{{i}}')
+ValueError('e' * 20_000_000)
+"""),
+)
+ATTACKS = ATTACKS + EXTRA + OUTPUT_KINDS
 
 # A markdown cell an attacker adds: raw HTML that would run in the instructor's browser.
 HOSTILE_MARKDOWN = ('<img src=x onerror="fetch(\'/api/grades\')"><script>alert(1)</script>'

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import secrets
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from attacks import ACTIVE_WORDS, ATTACKS, HOSTILE_MARKDOWN, deep_json
+from attacks import ACTIVE_WORDS, ATTACKS, HOSTILE_MARKDOWN, OUTPUT_KINDS, deep_json
 from conftest import require_program
 from grader_fixtures import CORRECT, HIDDEN_LINE, NOTEBOOK, make_course, student_notebook
 
@@ -146,6 +148,13 @@ def grades(out: Path) -> dict[str, dict[str, dict]]:
         for row in csv.DictReader(handle):
             rows.setdefault(row["student"], {})[row["grade_id"]] = row
     return rows
+
+
+def findings(out: Path, student: str) -> str:
+    """The findings the gradebook recorded for `student`, as one text."""
+    with sqlite3.connect(out / "gradebook.db") as db:
+        (found,) = db.execute("SELECT findings FROM d2lblocks_result WHERE student_id = ?", (student,)).fetchone()
+    return " ".join(json.loads(found))
 
 
 def score(rows: dict[str, dict]) -> float:
@@ -278,7 +287,13 @@ def test_what_instructors_open_has_no_active_content(graded):
                                if word != "<script"), path
 
 
-def test_the_output_flood_leaves_a_small_notebook(graded):
-    (flooded,) = (graded["out"] / "autograded" / "attack-output-flood").rglob("*.ipynb")
+@pytest.mark.parametrize("attack", ["output-flood", *(attack.name for attack in OUTPUT_KINDS)])
+def test_an_output_flood_of_any_kind_leaves_a_small_notebook_and_page(graded, attack):
+    """Within the caps (8 MiB a notebook) whatever kind of output flooded it; the record says what was dropped."""
+    (flooded,) = (graded["out"] / "autograded" / f"attack-{attack}").rglob("*.ipynb")
     assert flooded.stat().st_size < 12 << 20
     assert "output truncated by the grader" in flooded.read_text()
+    pages = list((graded["out"] / "feedback" / f"attack-{attack}").rglob("*.html"))
+    assert pages and all(page.stat().st_size < 12 << 20 for page in pages)
+    if attack != "output-flood":  # that one may be stopped by its cell's time limit before it is dropped
+        assert "dropped" in findings(graded["out"], f"attack-{attack}")

@@ -38,6 +38,7 @@ from d2lblocks_grade.datatypes import Limits
 from d2lblocks_grade.kernel import process_limits
 from d2lblocks_grade.kernel.jail import WORKDIR, Jail, JailLimits
 from d2lblocks_grade.kernel.launch import SandboxProvisioner
+from d2lblocks_grade.kernel.notebook_client import CappedNotebookClient
 
 # Imported while the kernel boots and then unbound, so `torch` is not a free
 # name a student could rely on without importing it (stock nbgrader parity).
@@ -159,6 +160,7 @@ class Execution:
     ran: set = field(default_factory=set)  # ids of the cells that finished (ids survive removing harness cells)
     last_cell: int = -1  # index of the last cell that finished
     stuck_cell: int | None = None  # a cell that ignored the interrupt at its timeout; the kernel was killed
+    dropped_output: str = ""  # what the output budget turned away, e.g. "3 stream messages (2.0 MiB)"
 
 
 def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
@@ -184,7 +186,7 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
                 result.stuck_cell = cell_index
                 _wall_clock_fired(kernel, result)
 
-    client = process_limits.CappedNotebookClient(
+    client = CappedNotebookClient(
         nb, output_bytes=limits.output_bytes, total_output_bytes=limits.total_output_bytes, km=kernel.manager,
         timeout=int(max(1, limits.cell_timeout_s)), allow_errors=True,
         interrupt_on_timeout=True, raise_on_iopub_timeout=False, startup_timeout=120,
@@ -207,6 +209,7 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
             result.crashed = f"{type(err).__name__}: {err}"
     finally:
         timer.cancel()
+        result.dropped_output = client.budget.dropped.describe()
         atexit.unregister(client._cleanup_kernel)
         if client.kc is not None:
             client.kc.stop_channels()

@@ -1,6 +1,7 @@
 """Process-level protections: what every kernel gets, and all an unsandboxed one gets.
 
-Every kernel, sandboxed or not, gets `scrub_environment` and `CappedNotebookClient`.
+Every kernel, sandboxed or not, gets `scrub_environment` (and is driven by
+`d2lblocks_grade.kernel.notebook_client.CappedNotebookClient`).
 With ``--unsafe-no-sandbox`` (no `d2lblocks_grade.kernel.jail`) the kernel runs in a
 scratch folder on the host, leading its own process group, and the rest of this
 module is all that stands between it and the machine:
@@ -11,8 +12,6 @@ module is all that stands between it and the machine:
 * `limit_prefix`: a launcher that sets `RLIMIT_AS` (memory), `RLIMIT_FSIZE`
   (largest file), `RLIMIT_NPROC` (processes, for a non-root grader) and no core
   dumps, then execs the kernel; the caps hold for everything the kernel starts.
-* `CappedNotebookClient`: an nbclient that stops recording a cell's outputs
-  past `output_bytes`, so a print flood never fills the coordinator's memory.
 * `kill_stragglers`: after grading, SIGKILL every process that carries the run's
   marker or sits in the kernel's session, including double-forked daemons.
 
@@ -33,20 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-import zmq
-import zmq.asyncio
-from nbclient import NotebookClient
-from nbclient.util import run_sync
-
 from d2lblocks_grade.datatypes import GiB, Limits, MiB
 
 MARKER_VARIABLE = "D2LBLOCKS_SANDBOX"
-# Outputs of this kind are the grader's own reports from inside the kernel (the integrity harness's):
-# never dropped by the output caps while they are small.
-GRADER_MIME_PREFIX = "application/vnd.d2lblocks"
-RESPONSE_BYTES = 8 * MiB  # one grader report or probe response (verify.wire.MAX_TEXT)
-RESPONSES_BYTES = 64 * MiB  # all of one notebook's
-MAX_MESSAGE_BYTES = 256 * MiB  # one message from the kernel; a bigger one ends the connection
 # Exactly these reach student code; anything else (secrets included) is dropped.
 ALLOWED_VARIABLES = frozenset({
     "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "PYTHONPATH", "PYTHONUNBUFFERED",
@@ -133,81 +121,6 @@ def apply_limits(pid: int | None, limits: Limits) -> bool:
         return True
     except (OSError, ValueError):
         return False
-
-
-class CappedNotebookClient(NotebookClient):
-    """An nbclient that records at most `output_bytes` of output per cell, then a notice.
-
-    It also deletes the kernel's connection file once the kernel has read it, so a
-    submission running beside it cannot find the file and drive this kernel.
-    """
-
-    def __init__(self, nb, *, output_bytes: int = 1 * MiB, total_output_bytes: int = 8 * MiB, **kwargs):
-        super().__init__(nb, **kwargs)
-        self.output_bytes, self.total_output_bytes = output_bytes, total_output_bytes
-        self._recorded: dict[int, int] = {}
-        self._total = self._reports = 0
-        self.context: zmq.asyncio.Context | None = None
-
-    def close_context(self) -> None:
-        """Close the sockets' context (after the client's channels are stopped)."""
-        if self.context is not None:
-            self.context.destroy(linger=0)
-            self.context = None
-
-    async def _async_cleanup_kernel(self) -> None:
-        try:
-            await super()._async_cleanup_kernel()
-        finally:  # also when nbclient cleans up by itself (execute() with its default cleanup)
-            self.close_context()
-
-    _cleanup_kernel = run_sync(_async_cleanup_kernel)
-
-    async def async_start_new_kernel_client(self):
-        # The client's sockets come from a context of our own whose sockets drop a peer that sends a
-        # message over MAX_MESSAGE_BYTES: a kernel publishing gigabytes would otherwise fill the grader's
-        # memory before any cap below could look at it.
-        self.context = zmq.asyncio.Context()
-        self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        make_client = self.km.client
-        self.km.client = lambda **kwargs: make_client(context=self.context, **kwargs)
-        try:
-            client = await super().async_start_new_kernel_client()
-        finally:
-            self.km.client = make_client
-        for path in (self.km.connection_file, getattr(self.km.provisioner, "inside_connection_file", None)):
-            try:
-                os.remove(path)
-            except (OSError, TypeError):
-                pass
-        return client
-
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        size = len(str(content))
-        data = content.get("data")
-        if isinstance(data, dict) and any(kind.startswith(GRADER_MIME_PREFIX) for kind in data):
-            # The grader's own reports and probe responses have a budget of their own, so a student's
-            # long printout never costs a test its answer (bounded: a submission could dress output up).
-            if size <= RESPONSE_BYTES and self._reports + size <= RESPONSES_BYTES:
-                self._reports += size
-                return super().output(outs, msg, display_id, cell_index)
-            return None
-        used = self._recorded.get(cell_index, 0)
-        self._recorded[cell_index] = used + size
-        total = self._total
-        if used + size <= self.output_bytes and total + size <= self.total_output_bytes:
-            self._total += size  # only what is kept counts against the notebook's total
-            return super().output(outs, msg, display_id, cell_index)
-        if used <= self.output_bytes and total <= self.total_output_bytes:  # first message over a cap: say so, once
-            limit = (f"{self.output_bytes} bytes in this cell" if used + size > self.output_bytes
-                     else f"{self.total_output_bytes} bytes in the notebook")
-            notice = {"output_type": "stream", "name": "stdout",
-                      "text": f"\n... [output truncated by the grader after {limit}]\n"}
-            from nbformat import from_dict
-
-            outs.append(from_dict(notice))
-        return None
 
 
 def _proc_environ_has(pid: int, needle: bytes) -> bool:
@@ -320,6 +233,6 @@ def _reap(adopted: set[int]) -> None:
             pass
 
 
-__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "cap_this_process", "has_gpu", "CappedNotebookClient",
+__all__ = ["scrub_environment", "limit_prefix", "apply_limits", "cap_this_process", "has_gpu",
            "kill_stragglers", "stragglers", "orphans", "start_ticks", "enable_subreaper", "register_kernel", "new_marker",
            "MARKER_VARIABLE", "GiB"]
