@@ -43,6 +43,7 @@ from d2lblocks_grade.integrity import instrument as integrity
 from d2lblocks_grade.integrity.assemble import assemble, grade_id
 from d2lblocks_grade.kernel import process_limits
 from d2lblocks_grade.kernel.execute import Kernel, execute_notebook, start_kernel
+from d2lblocks_grade.kernel.output_budget import MAX_COMMS, MAX_DISPLAY_IDS, human_size
 from d2lblocks_grade.notebook_cells import answer_ids
 from d2lblocks_grade.verify import course_verifier
 from d2lblocks_grade.verify.judging import judge_all
@@ -55,6 +56,8 @@ RAN_OUT = N_("the notebook ran past its time limit and was stopped")
 SLOW_CELLS = N_("{count} cell(s) ran past the cell time limit")
 GRADER_FAILED = N_("the grader failed on this notebook: {error}")
 TRUNCATED = N_("... [output truncated by the grader]")
+DROPPED_OUTPUT = N_("the notebook printed more than a submission may keep ({cell} per cell, {total} in all, within "
+                    "{display_ids} display ids and {comms} widgets), so the grader dropped {what}")
 
 
 def check_assignment(student, master, name: str, language: str = "en") -> None:
@@ -103,6 +106,11 @@ def _cap_outputs(nb, limit: int, language: str = "en") -> None:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and len(out.get("text", "")) > limit:
                 out["text"] = out["text"][:limit] + "\n" + translate(TRUNCATED, language) + "\n"
+
+
+def _dropped(what: str, job: GradeJob) -> str:
+    return translate(DROPPED_OUTPUT, job.language, cell=human_size(job.limits.output_bytes),
+                     total=human_size(job.limits.total_output_bytes), display_ids=MAX_DISPLAY_IDS, comms=MAX_COMMS, what=what)
 
 
 def crashed_result(job: GradeJob, reason: str, findings: list[str] | None = None) -> GradeResult:
@@ -212,6 +220,8 @@ def grade_one(job: GradeJob, kernel: Kernel | None = None) -> GradeResult:
         else:
             notebook, cells, findings, execution = _run_in_notebook(job, graded, kernel)
         status, reason = _overall(cells, execution, job.language)
+        if execution.dropped_output:
+            findings.append(_dropped(execution.dropped_output, job))
         _cap_outputs(notebook, job.limits.output_bytes, job.language)
         make_inert(notebook)  # instructors open it in a browser: no scripts, no active HTML
         return _result(job, status=status, reason=reason, cells=cells, findings=findings,
