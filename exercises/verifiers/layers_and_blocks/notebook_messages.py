@@ -27,6 +27,8 @@ LIBRARY_VERSION = N_("{name} is the course library's version; write your own {na
 
 # FIXES: the concrete fix hint() prints once a test has failed twice, by fix key.
 FIXES = {
+    "stale": N_("in forward, compute the output from X with the blocks on every call and return it; remove the "
+                "dictionary or attribute that keeps earlier outputs."),
     "string-names": N_("give every block a string name: self.add_module(str(i), block) for the i-th block."),
     "ex1-register": N_("in __init__, after super().__init__(): for i, block in enumerate(blocks): "
                        "self.add_module(str(i), block) (or self.blocks = nn.ModuleList(blocks)); each position gets "

@@ -99,3 +99,26 @@ def same(a: torch.Tensor | None, b: torch.Tensor | None, exact: bool = False) ->
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
     return bool(torch.equal(a, b)) if exact else bool(torch.allclose(a, b, rtol=1e-4, atol=1e-6, equal_nan=False))
+
+
+STALE = N_("{what} returned the same output as before after a training step changed its weights, as if it gave back "
+           "a result it had stored from an earlier call: the output of a block must follow its parameters, or "
+           "training (and load_state_dict, and .to()) would change nothing it computes. Compute the output in "
+           "forward on every call; do not keep outputs in a cache. See {notebook}, section '{section}'.")
+STALE_LATER = N_("{what} is right the first time, but after a training step changed its weights it no longer computes "
+                 "what the same blocks compute: forward must run the registered blocks on every call, with the "
+                 "weights they hold now. See {notebook}, section '{section}'.")
+
+
+def judge_after_training(got: dict | None, want: dict, first: torch.Tensor | None, what: str, section: dict) -> None:
+    """Stop when the answer, right on its first call, is wrong once its weights changed (see probes'
+    ``after_training``): the same output again teaches about stored results, anything else that forward must
+    use the weights it holds now."""
+    got = got if isinstance(got, dict) else {}
+    for key in ("same_input", "equal_input"):
+        output, expected = maybe_tensor(got.get(key)), maybe_tensor(want[key])
+        if same(output, expected):
+            continue
+        ran_ok(got.get(key), what)
+        expect(not same(output, first), STALE, what=what, **section)
+        stop(STALE_LATER, what=what, **section)

@@ -8,7 +8,20 @@ from d2lblocks_grade.verify.checks import Check, passed
 
 from ..probes import ex1 as probes
 from ..reference import ANSWERS
-from .common import NO_RESULT, PITFALLS, expect, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
+from .common import (
+    NO_RESULT,
+    PITFALLS,
+    expect,
+    judge_after_training,
+    linear,
+    maybe_tensor,
+    ran_ok,
+    rand,
+    same,
+    see,
+    stop,
+    tensor_of,
+)
 from .registration import problem
 
 SECTION = N_("The Sequential block")
@@ -75,6 +88,7 @@ def judge_chain(case: dict, got: dict, want: dict) -> None:
         ran_ok(got["made"], label, Message(INIT_ADVICE))
     out, expected = maybe_tensor(got.get("output")), maybe_tensor(want["output"])
     if same(out, expected):
+        judge_after_training(got.get("again"), want["again"], out, f"{label}(X)", section)
         return
     report, order = got.get("registry", {}), case["order"]
     pool_size = len(case["pool"])

@@ -16,7 +16,7 @@ from d2lblocks_grade.verify.checks import Check, passed
 
 from ..probes import ex2 as probes
 from ..reference import ANSWERS
-from .common import expect, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
+from .common import expect, judge_after_training, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
 from .registration import problem
 
 SECTION = N_("A custom block")
@@ -274,7 +274,7 @@ def judge_values(challenge: dict, response) -> object:
     advice = Message(WIDTHS_ADVICE, {"w1": widths[0], "w2": widths[1]})
     _ran(mine, "made", running, advice)
     ran_ok(mine.get("output"), running, advice)
-    out = side_by_side(mine, "Parallel(net1, net2)(X)", case["X"].shape[0], widths, model=True)
+    out = first = side_by_side(mine, "Parallel(net1, net2)(X)", case["X"].shape[0], widths, model=True)
     expected, other = maybe_tensor(want[0]["output"]), maybe_tensor(swapped[0]["output"])
     expect(not same(out, other), ORDER)
     expect(same(out[:, :widths[0]], expected[:, :widths[0]]), FIRST, width=widths[0])
@@ -290,6 +290,9 @@ def judge_values(challenge: dict, response) -> object:
         expect(not same(out, maybe_tensor(swapped[1]["output"])), ORDER_HIDDEN)
         idle(mine)
         stop(OTHER_NUMBERS, label="Parallel(net1, net2)(X)")
+    # Right on the first call: still right after a training step changed the networks' weights.
+    for mine, wanted, output in zip(got, want, (first, out)):
+        judge_after_training(mine.get("again"), wanted["again"], output, "Parallel(net1, net2)(X)", see(SECTION))
     return passed()
 
 

@@ -24,8 +24,22 @@ from d2lblocks.i18n import N_, Message
 from d2lblocks_grade.verify.checks import Check, passed
 
 from ..probes import ex3 as probes
+from ..probes.common import after_training
 from ..reference import ANSWERS
-from .common import NO_RESULT, PITFALLS, expect, linear, maybe_tensor, ran_ok, rand, same, see, stop, tensor_of
+from .common import (
+    NO_RESULT,
+    PITFALLS,
+    expect,
+    judge_after_training,
+    linear,
+    maybe_tensor,
+    ran_ok,
+    rand,
+    same,
+    see,
+    stop,
+    tensor_of,
+)
 
 SEQUENTIAL = N_("A layer and a block: `nn.Sequential`")
 TWO_INSTANCES = N_("Two instances, two sets of parameters")
@@ -186,6 +200,7 @@ def _chained(got: dict, wanted: dict, label: str) -> None:
     if not same(maybe_tensor(output), maybe_tensor(wanted["output"])):
         tensor_of(output, f"{label}(X)", Message(PLAIN_SEQUENTIAL))
         stop(NOT_CHAINED, label=label, n=3, **see(SEQUENTIAL))
+    judge_after_training(got.get("again"), wanted["again"], maybe_tensor(output), f"{label}(X)", see(SEQUENTIAL))
 
 
 def _judge_counting(got: dict, wanted: dict) -> None:
@@ -280,6 +295,8 @@ def judge_deep_net(challenge: dict, response):
     with torch.no_grad():
         expected = network(challenge["X"])
     expect(same(out, expected), DEEP_WRONG, **see(SEQUENTIAL))
+    again = after_training(network, challenge["X"], [network])  # what deep_net computes after a training step
+    judge_after_training(response.get("again"), again, out, DEEP_CALL, see(SEQUENTIAL))
     return passed()
 
 

@@ -6,7 +6,7 @@ A case holds ``nets`` (the two block specs given to Parallel; a spec of kind
 import torch
 from torch import nn
 
-from .common import Calls, answer, attempt, build, parameters_of, plain, registry, run
+from .common import Calls, after_training, answer, attempt, build, parameters_of, plain, registry, run
 
 
 def _net(spec, Parallel):
@@ -39,7 +39,8 @@ def _side_by_side(case, Parallel):
     par, nets = made["value"]
     with Calls(nets, case["X"]) as order:
         output = run(par, case["X"])
-    return {"registry": _registry(par, nets), "ran": list(order), "output": output}
+    return {"registry": _registry(par, nets), "ran": list(order), "output": output,
+            "again": after_training(par, case["X"], nets)}
 
 
 def shape(challenge, answers):

@@ -7,7 +7,7 @@ entry in order) are what the judges compare with the course's replicate; the res
 import torch
 from torch import nn
 
-from .common import answer, attempt, hidden_containers, index_in, plain, run
+from .common import after_training, answer, attempt, hidden_containers, index_in, plain, run
 
 LARGEST_STATE = 100_000  # numbers of a deep_net's state_dict worth sending back (the exercise's holds 377)
 
@@ -111,6 +111,7 @@ def _replicated(replicate, make, seed, name, X) -> dict:
     net = result["value"]
     report = {"made": {"value": True}, "structure": _structure(net), "calls": len(made), "state": _state(net)}
     report["output"] = run(net, X)
+    report["again"] = after_training(net, X, made)
     blocks = attempt(list, net)
     if "value" in blocks:
         blocks = blocks["value"]
@@ -158,6 +159,7 @@ def deep_net(challenge, answers):
     if not report["module"]:
         return report
     report["output"] = run(net, challenge["X"])
+    report["again"] = after_training(net, challenge["X"], [net])
     is_tensor = isinstance(out, torch.Tensor)
     report["deep_out"] = {"tensor": is_tensor, "shape": list(out.shape) if is_tensor else None}
     count = attempt(lambda: len(list(net.parameters())))
