@@ -7,6 +7,8 @@ answer `ex1_explain`, tests with hidden parts) but runs in a second.
 from __future__ import annotations
 
 import copy
+import csv
+import sqlite3
 from pathlib import Path
 
 import nbformat
@@ -142,3 +144,19 @@ KINDS = {
     "kills-kernel": lambda c: (FOLDER, student_notebook(c, {**CORRECT, "ex2_double": "import os\nos._exit(1)"})),
     "missing": lambda c: (None, b""),
 }
+
+
+def grades(out: Path) -> dict[str, dict[str, dict]]:
+    """A run's grades.csv: student -> grade id -> its row."""
+    rows: dict[str, dict[str, dict]] = {}
+    with open(out / "grades.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            rows.setdefault(row["student"], {})[row["grade_id"]] = row
+    return rows
+
+
+def recorded(out: Path, student: str, column: str) -> str:
+    """One column of `student`'s row in the run's SQLite gradebook (reason, findings...)."""
+    with sqlite3.connect(out / "gradebook.db") as db:
+        (value,) = db.execute(f"SELECT {column} FROM d2lblocks_result WHERE student_id = ?", (student,)).fetchone()
+    return value

@@ -10,14 +10,12 @@ the run started survives it, and the run finishes.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,7 @@ import nbformat
 import pytest
 from attacks import ACTIVE_WORDS, ATTACKS, HOSTILE_MARKDOWN, OUTPUT_KINDS, deep_json
 from conftest import require_program
-from grader_fixtures import CORRECT, HIDDEN_LINE, NOTEBOOK, make_course, student_notebook
+from grader_fixtures import CORRECT, HIDDEN_LINE, NOTEBOOK, grades, make_course, recorded, student_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -140,21 +138,6 @@ def graded(request):
            "folders_before": folders_before,
            "seconds": time.monotonic() - started}
     shutil.rmtree(base, ignore_errors=True)
-
-
-def grades(out: Path) -> dict[str, dict[str, dict]]:
-    rows: dict[str, dict[str, dict]] = {}
-    with open(out / "grades.csv", newline="") as handle:
-        for row in csv.DictReader(handle):
-            rows.setdefault(row["student"], {})[row["grade_id"]] = row
-    return rows
-
-
-def findings(out: Path, student: str) -> str:
-    """The findings the gradebook recorded for `student`, as one text."""
-    with sqlite3.connect(out / "gradebook.db") as db:
-        (found,) = db.execute("SELECT findings FROM d2lblocks_result WHERE student_id = ?", (student,)).fetchone()
-    return " ".join(json.loads(found))
 
 
 def score(rows: dict[str, dict]) -> float:
@@ -296,4 +279,4 @@ def test_an_output_flood_of_any_kind_leaves_a_small_notebook_and_page(graded, at
     pages = list((graded["out"] / "feedback" / f"attack-{attack}").rglob("*.html"))
     assert pages and all(page.stat().st_size < 12 << 20 for page in pages)
     if attack != "output-flood":  # that one may be stopped by its cell's time limit before it is dropped
-        assert "dropped" in findings(graded["out"], f"attack-{attack}")
+        assert "dropped" in " ".join(json.loads(recorded(graded["out"], f"attack-{attack}", "findings")))

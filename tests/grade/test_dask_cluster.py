@@ -48,9 +48,10 @@ def start(args, cwd) -> subprocess.Popen:
 
 
 @contextmanager
-def loopback_cluster(tmp_path: Path, nanny: bool):
+def loopback_cluster(tmp_path: Path, nanny: bool, preload: Path | None = None):
     """`dask scheduler` and two `dask worker`s on loopback, each worker in its own empty folder (nothing shared
-    with the coordinator); yields (address, {name: worker process}, every process); kills what is left at exit."""
+    with the coordinator; `preload` run in each worker process); yields (address, {name: worker process}, every
+    process); kills what is left at exit."""
     scheduler_file = tmp_path / "scheduler.json"
     procs = [start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                     "--scheduler-file", str(scheduler_file)], tmp_path)]
@@ -61,7 +62,8 @@ def loopback_cluster(tmp_path: Path, nanny: bool):
         for name in ("w1", "w2"):
             (tmp_path / name).mkdir()
             workers[name] = start(["worker", address, "--nthreads", "1", "--no-dashboard", "--name", name,
-                                   "--host", "127.0.0.1", *([] if nanny else ["--no-nanny"])], tmp_path / name)
+                                   "--host", "127.0.0.1", *([] if nanny else ["--no-nanny"]),
+                                   *(["--preload", str(preload)] if preload else [])], tmp_path / name)
             procs.append(workers[name])
         yield address, workers, procs
     finally:
@@ -205,3 +207,58 @@ def test_stopping_a_cluster_with_nannies_leaves_no_fork_server(tmp_path, stop):
             proc.wait(timeout=60)
     assert {r.student_id for r in results} == set(ANSWERS)
     _no_fork_server_left(before)
+
+
+# Stands in for a submission that kills the process grading it (memory, a crash in native code): the worker
+# process dies the moment it takes up this student's job, on every worker, every time.
+KILLS_ITS_WORKER = """\
+import os, signal
+from d2lblocks_grade.dispatch import dask_cluster
+
+if not hasattr(dask_cluster, "real_grade_one"):  # a worker may run its preload more than once
+    dask_cluster.real_grade_one = dask_cluster.grade_one
+
+
+def grade_one(job, kernel=None):
+    if job.student_id == "poison":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return dask_cluster.real_grade_one(job, kernel)
+
+
+dask_cluster.grade_one = grade_one
+"""
+
+
+@pytest.mark.slow
+def test_a_submission_that_kills_every_worker_it_meets_is_recorded_and_sinks_no_one(tmp_path):
+    """Through the real CLI on a loopback cluster with nannies: the poison submission kills each worker that
+    takes it up until the scheduler gives it up; it is recorded as failed with the reason, everyone else is
+    graded with full marks, grades.csv is written for all, and a rerun finishes without trying it again."""
+    from grader_fixtures import CORRECT, NOTEBOOK, grades, make_course, recorded, student_notebook
+
+    course = make_course(tmp_path)
+    subs = tmp_path / "submissions"
+    for name in ("ada", "bo", "poison", "cy"):
+        (subs / name).mkdir(parents=True)
+        (subs / name / NOTEBOOK).write_bytes(student_notebook(course, CORRECT))
+    preload = tmp_path / "kills_its_worker.py"
+    preload.write_text(KILLS_ITS_WORKER)
+    out = tmp_path / "out"
+    with loopback_cluster(tmp_path, nanny=True, preload=preload) as (address, _, _procs):
+        def autograde():
+            return subprocess.run([sys.executable, "-m", "d2lblocks_grade.cli", "autograde", str(subs), "--course",
+                                   str(course), "--out", str(out), "--scheduler", address, "--quiet"],
+                                  capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        first = autograde()
+        assert first.returncode == 0, first.stderr[-3000:]
+        rows = grades(out)
+        again = autograde()
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert set(rows) == {"ada", "bo", "poison", "cy"}
+    for name in ("ada", "bo", "cy"):
+        assert all(row["status"] == "graded" and float(row["score"] or 0) == float(row["max_score"])
+                   for gid, row in rows[name].items() if gid != "ex1_explain"), rows[name]
+    assert {row["status"] for row in rows["poison"].values()} == {"crashed"}
+    assert "KilledWorker" in first.stdout + first.stderr + (out / "grades.csv").read_text() + recorded(out, "poison", "reason")
+    assert grades(out) == rows  # the rerun changed nothing and graded no one again
+

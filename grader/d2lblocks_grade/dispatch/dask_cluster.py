@@ -119,7 +119,13 @@ def grade_on_worker(job: GradeJob):
         return crashed_result(job, f"the grading machine cannot run submissions safely: {error}")
     except Exception:  # grade_one starts a cold kernel instead (same sandbox)
         kernel = None
-    return grade_one(job, kernel)
+    try:
+        return grade_one(job, kernel)
+    except BaseException as error:  # a grader bug: one student's crashed result, never an exception through Dask,
+        # whose client can hang for good on a traceback the worker could not send
+        from d2lblocks_grade.grading.grade_one import crashed_result
+
+        return crashed_result(job, f"the grader failed on this worker: {type(error).__name__}: {str(error)[:500]}")
 
 
 def _settle(task, result: Future) -> None:

@@ -38,6 +38,10 @@ NO_CLUSTER = ("--scheduler needs the cluster executor (d2lblocks_grade.dispatch.
               "loaded: {error}. "
               "Grade on this machine by leaving out --scheduler.")
 
+WORKERS_DIED = ("every grading process that took this notebook up died while grading it (out of memory, or a crash), "
+                "so it is recorded as failed and the rest of the class was graded; read the workers' logs, then grade "
+                "it again with --student {student} --regrade. Dask said: KilledWorker: {error}")
+
 log = logging.getLogger(__name__)
 
 
@@ -161,4 +165,6 @@ def result_of(future: Future, job: GradeJob) -> GradeResult:
         return future.result()
     except Exception as err:
         from d2lblocks_grade.grading.grade_one import crashed_result
+        if type(err).__name__ == "KilledWorker":  # Dask gave the task up: it took its workers down with it
+            return crashed_result(job, WORKERS_DIED.format(student=job.student_id, error=err))
         return crashed_result(job, f"the grader failed on this notebook: {type(err).__name__}: {err}")
