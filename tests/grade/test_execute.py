@@ -179,3 +179,15 @@ def test_unsafe_mode_kernel_runs_on_the_host_in_its_own_group():
     finally:
         kernel.kill()
     assert not kernel.workdir.exists()
+
+
+def test_an_error_whose_output_was_dropped_keeps_only_a_short_text_from_the_reply(zygote):
+    """The reply's error text reaches no output budget, so the error output the grader adds for it is short."""
+    kernel = start_kernel(zygote=zygote)
+    try:
+        nb, run = _run(kernel, "raise ValueError('y' * (5 << 20))", limits=Limits(output_bytes=64 << 10))
+    finally:
+        kernel.kill()
+    errors = [o for o in nb.cells[0].outputs if o.get("output_type") == "error"]
+    assert errors and errors[0]["ename"] == "ValueError"
+    assert len(nbformat.writes(nb)) < 128 << 10

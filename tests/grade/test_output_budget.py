@@ -17,11 +17,13 @@ COMM = "from comm import create_comm\n"
 REPORT = "application/vnd.d2lblocks.response"
 
 
-def run(*sources: str, cell_bytes: int = CELL, total_bytes: int = TOTAL):
+def run(*sources: str, cell_bytes: int = CELL, total_bytes: int = TOTAL, message_bytes: int | None = None):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     client = CappedNotebookClient(nb, output_bytes=cell_bytes, total_output_bytes=total_bytes,
                                   kernel_name="python3", timeout=60, allow_errors=True)
+    if message_bytes:
+        client.max_message_bytes = message_bytes
     client.execute()
     client.set_widgets_metadata()
     return nb, client
@@ -52,6 +54,8 @@ FLOODS = {
                         " buffers=[b'x' * 100_000])",
     "clear_output and redisplay": "from IPython.display import clear_output\nfor i in range(200):\n"
                                   "    clear_output(wait=True)\n    print('p' * 50_000)",
+    "wide characters": "print('\\U0001F600' * 300_000)",
+    "empty lines": "print('\\n' * 200_000)",
     "a report in disguise": "from IPython.display import publish_display_data\nfor i in range(100):\n"
                             f"    publish_display_data({{'{REPORT}': 'q' * 100_000}}, transient={{'display_id': 'd'}})",
 }
@@ -124,3 +128,20 @@ def test_printing_a_huge_list_by_mistake_is_truncated_and_the_next_cells_still_r
     nb, client = run("print(list(range(3_000_000)))", "print('after')")
     assert "output truncated by the grader" in texts(nb.cells[0])
     assert nb.cells[1].outputs[0]["text"] == "after\n"
+
+
+def test_a_message_of_many_buffers_is_cut_to_the_size_of_one_message():
+    """ZMQ caps each frame; a message may have any number: past the size of one message the frames are thrown
+    away as they arrive, the message itself still arrives, and the record says so."""
+    nb, client = run(COMM + "c = create_comm(target_name='x', data={})\nbig = bytes(3 << 20)\n"
+                     "c.send({}, buffers=[big] * 6)\nprint('still here')", message_bytes=4 << 20)
+    assert "frames past the size of one message" in client.budget.dropped.describe()
+    assert nb.cells[0].outputs[-1]["text"] == "still here\n"
+
+
+def test_a_forged_status_message_cannot_plant_an_execution_count():
+    nb, _ = run("import time\nk = get_ipython().kernel\n"
+                "k.session.send(k.iopub_socket, 'status', {'execution_state': 'busy', 'execution_count': 'Z' * 100_000},"
+                " parent=k.get_parent())\ntime.sleep(0.5)")
+    assert nb.cells[0].execution_count is None or type(nb.cells[0].execution_count) is int
+    assert weight(nb) < 20_000

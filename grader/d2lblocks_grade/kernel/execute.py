@@ -44,6 +44,7 @@ from d2lblocks_grade.kernel.notebook_client import CappedNotebookClient
 # name a student could rely on without importing it (stock nbgrader parity).
 WARM_IMPORTS = ("torch",)
 TIMEOUT_ENAME = "CellTimeoutError"
+REPLY_TEXT = 2000  # characters of an error's text taken from the kernel's reply (its output may have been dropped)
 INTERRUPT_GRACE_S = 5.0  # how long an interrupted cell may take to stop before the kernel is killed
 
 
@@ -176,8 +177,9 @@ def execute_notebook(nb, kernel: Kernel, limits: Limits) -> Execution:
         if content.get("status") == "error" and not any(
                 o.get("output_type") == "error" for o in cell.get("outputs", [])):
             # a timeout leaves no error output of its own; add one so the cell scores 0
-            cell.outputs.append(nbformat.v4.new_output("error", ename=content.get("ename", "Error"),
-                                                       evalue=content.get("evalue", ""), traceback=[]))
+            # Its text comes from the reply, which no output budget saw: kept short.
+            cell.outputs.append(nbformat.v4.new_output("error", ename=str(content.get("ename", "Error"))[:200],
+                                                       evalue=str(content.get("evalue", ""))[:REPLY_TEXT], traceback=[]))
         if content.get("ename") == TIMEOUT_ENAME:
             result.timed_out_cells.add(cell.get("id"))
             if not await _responds(client.kc, min(INTERRUPT_GRACE_S, limits.cell_timeout_s)):

@@ -39,10 +39,15 @@ REPORTS_BYTES = 64 * MiB  # all of one notebook's
 FREE_KINDS = frozenset({"status", "execute_input"})
 
 
+LINE_BYTES = 8  # a notebook stores text line by line, each line a quoted, indented JSON string
+
+
 def message_bytes(msg: dict) -> int:
-    """What storing `msg` costs: its content as text plus its buffers as base64."""
+    """What storing `msg` costs: its content as UTF-8 text, each line's JSON overhead, its buffers as base64."""
+    text = str(msg.get("content", ""))
     buffers = msg.get("buffers") or ()
-    return len(str(msg.get("content", ""))) + sum(4 * ((memoryview(b).nbytes + 2) // 3) for b in buffers)
+    return len(text.encode("utf-8", "surrogatepass")) + LINE_BYTES * text.count("\\n") \
+        + sum(4 * ((memoryview(b).nbytes + 2) // 3) for b in buffers)
 
 
 @dataclass

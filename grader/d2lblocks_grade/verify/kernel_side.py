@@ -22,7 +22,7 @@ import warnings
 
 from d2lblocks_grade.verify.wire import dumps, from_json
 
-MIME = "application/vnd.d2lblocks.response"  # kernel.process_limits gives these a budget of their own
+MIME = "application/vnd.d2lblocks.response"  # kernel.notebook_client gives these a budget of their own
 PACKAGE = "course_probes"
 
 
