@@ -28,7 +28,7 @@ from nbformat import from_dict
 
 from d2lblocks_grade.datatypes import MiB
 from d2lblocks_grade.integrity.harness import MIME as HARNESS_MIME
-from d2lblocks_grade.kernel.output_budget import REPORT_BYTES, OutputBudget, message_bytes
+from d2lblocks_grade.kernel.output_budget import FREE_KINDS, REPORT_BYTES, OutputBudget, message_bytes
 from d2lblocks_grade.verify.kernel_side import MIME as RESPONSE_MIME
 
 # Outputs of these kinds alone are the grader's own reports from inside the kernel (probe responses, the
@@ -60,7 +60,7 @@ class CappedNotebookClient(NotebookClient):
             return None
         if "execution_count" in content and type(content["execution_count"]) is not int:
             del content["execution_count"]  # nbclient copies it into the cell from any message, free ones too
-        if kind in ("status", "execute_input") or self._admit(msg, kind, cell_index):
+        if kind in FREE_KINDS or self._admit(msg, kind, cell_index):
             return super().process_message(msg, cell, cell_index)
         if cell_index not in self.budget.noticed:  # the first message over a cap: say so, once per cell
             self.budget.noticed.add(cell_index)

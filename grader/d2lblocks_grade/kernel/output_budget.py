@@ -103,10 +103,9 @@ class OutputBudget:
             self.per_cell[cell_index] += size
             self.kept += size
             return True
-        self.dropped.add(kind, size)
-        self.refusal = (f"{self.cell_bytes} bytes in this cell" if self.per_cell[cell_index] + size > self.cell_bytes
-                        else f"{self.notebook_bytes} bytes in the notebook")
-        return False
+        return self._refuse(kind, size, f"{self.cell_bytes} bytes in this cell"
+                            if self.per_cell[cell_index] + size > self.cell_bytes
+                            else f"{self.notebook_bytes} bytes in the notebook")
 
     def admit_report(self, kind: str, size: int) -> bool:
         """The grader's own reports have a budget of their own, so a student's long printout never costs a
@@ -114,9 +113,7 @@ class OutputBudget:
         if size <= self.report_bytes and self.reports + size <= self.reports_bytes:
             self.reports += size
             return True
-        self.dropped.add(kind, size)
-        self.refusal = f"{self.reports_bytes} bytes of grader reports in the notebook"
-        return False
+        return self._refuse(kind, size, f"{self.reports_bytes} bytes of grader reports in the notebook")
 
     def admit_display_id(self, display_id: str, kind: str, size: int) -> bool:
         """Whether output under `display_id` may be kept: an id seen before, or a new one within the count."""
@@ -125,9 +122,7 @@ class OutputBudget:
         if len(self.display_ids) < self.max_display_ids:
             self.display_ids.add(display_id)
             return True
-        self.dropped.add(kind, size)
-        self.refusal = f"{self.max_display_ids} display ids in the notebook"
-        return False
+        return self._refuse(kind, size, f"{self.max_display_ids} display ids in the notebook")
 
     def admit_comm(self, comm_id: str, kind: str, size: int) -> bool:
         """Whether a message of comm `comm_id` may be kept: a known comm, or a new one within the count."""
@@ -136,8 +131,12 @@ class OutputBudget:
         if kind == "comm_open" and len(self.comms) < self.max_comms:
             self.comms.add(comm_id)
             return True
+        return self._refuse(kind, size, f"{self.max_comms} widgets (comms) in the notebook")
+
+    def _refuse(self, kind: str, size: int, cap: str) -> bool:
+        """Record a dropped message and the cap it ran into (for the cell's notice); always False."""
         self.dropped.add(kind, size)
-        self.refusal = f"{self.max_comms} widgets (comms) in the notebook"
+        self.refusal = cap
         return False
 
 
