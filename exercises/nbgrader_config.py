@@ -21,6 +21,9 @@ c.CourseDirectory.course_id = "d2lblocks"
 # command that names none means the English one. nbgrader itself ignores this section.
 c.D2lblocksGrade.default_assignment = "layers-and-blocks"
 c.CourseDirectory.root = HERE
+# The concrete fixes hint() prints: in the course library, never in a notebook. `d2lblocks-grade release`
+# fails when one of them, or the code it gives away, appears in a released notebook (nbgrader ignores this).
+c.D2lblocksGrade.hints = "d2lblocks.exercises:FIXES"
 # timeout=30 is passed by SQLAlchemy to sqlite3.connect: a writer waits up to 30 s for
 # a lock held by another nbgrader process instead of failing and dropping the submission.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db") + "?timeout=30"

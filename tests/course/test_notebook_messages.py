@@ -2,8 +2,8 @@
 `make catalogue` extracts and the Japanese catalogue translates, so the same test code teaches in English in
 layers-and-blocks and in Japanese in layers-and-blocks-ja.
 
-Messages the judges already mark are shared with them; those only the notebook uses are listed in
-exercises/verifiers/layers_and_blocks/notebook_messages.py.
+The checks the test cells call live in the course library (d2lblocks/exercises/), so their messages are extracted
+from there; a test cell's own messages are shared with the judges (exercises/verifiers/).
 """
 from __future__ import annotations
 
@@ -36,24 +36,18 @@ def marked(source: str) -> list[str]:
 
 
 def catalogue_sources() -> set[str]:
-    """What `make catalogue` finds under exercises/verifiers (where the notebook's messages live)."""
-    return {message for _, _, message, _, _ in extract_from_dir(COURSE / "verifiers", [("**.py", "python")],
-                                                                keywords={"N_": None})}
+    """What `make catalogue` finds in the course library's checks and under exercises/verifiers."""
+    return {message for folder in (ROOT / "d2lblocks" / "exercises", COURSE / "verifiers")
+            for _, _, message, _, _ in extract_from_dir(folder, [("**.py", "python")], keywords={"N_": None})}
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_every_message_the_notebook_marks_is_extracted_and_translated(edition):
     messages = [m for source in code(edition).values() for m in marked(source)]
-    assert len(messages) > 100  # the setup cell's helpers and the visible tests
+    messages += [m for path in sorted((ROOT / "d2lblocks" / "exercises").glob("*.py")) for m in marked(path.read_text())]
+    assert len(messages) > 100  # the checks' messages and the test cells' own
     assert sorted(set(messages) - catalogue_sources()) == []
     assert catalogue_problems(LOCALE_DIR / "ja" / "LC_MESSAGES" / "d2lblocks.po", messages) == []
-
-
-def test_the_notebook_only_messages_are_the_notebooks_own():
-    """notebook_messages.py holds no message the notebook has stopped using."""
-    listed = set(marked((COURSE / "verifiers" / "layers_and_blocks" / "notebook_messages.py").read_text()))
-    used = {m for source in code("layers-and-blocks").values() for m in marked(source)}
-    assert listed and listed <= used
 
 
 def failure(edition: str, answer: str, test: str) -> str:

@@ -117,7 +117,7 @@ def test_hint_gives_the_concrete_fix_only_after_the_same_test_failed_twice():
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         namespace["hint"](2)
-    assert "Concrete fix: return torch.cat((self.net1(X), self.net2(X)), dim=-1)" in printed.getvalue()
+    assert "Concrete fix: `return torch.cat((self.net1(X), self.net2(X)), dim=-1)`" in printed.getvalue()
 
 
 def test_the_instructions_requirements_have_visible_tests():
